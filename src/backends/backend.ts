@@ -1,0 +1,54 @@
+import type { Activation, Pads } from '../model/layers.js';
+import type { Plan } from '../model/plan.js';
+import type { Tensor } from '../tensor/tensor.js';
+import type { WeightMap } from '../weights/weights.js';
+
+export interface ConvOptions {
+  /** One stride for both axes. */
+  strides: number;
+  /** [top, left, bottom, right] zero padding. */
+  pads: Pads;
+  activation?: Activation;
+}
+
+/**
+ * The ops API, identical on every backend. Tensors are NHWC float32; conv kernels HWIO,
+ * depthwise kernels [kh, kw, C, 1], dense kernels [in, out].
+ */
+export interface Ops {
+  conv2d(x: Tensor, w: Tensor, bias: Tensor | null, opts: ConvOptions): Tensor;
+  depthwiseConv2d(x: Tensor, w: Tensor, bias: Tensor | null, opts: ConvOptions): Tensor;
+  batchNorm(x: Tensor, gamma: Tensor, beta: Tensor, mean: Tensor, variance: Tensor, epsilon: number): Tensor;
+  sigmoid(x: Tensor): Tensor;
+  swish(x: Tensor): Tensor;
+  relu(x: Tensor): Tensor;
+  add(a: Tensor, b: Tensor): Tensor;
+  /** x [N, H, W, C] times s [N, 1, 1, C] (or [N, C]), broadcast over H and W. */
+  mul(x: Tensor, s: Tensor): Tensor;
+  /** [N, H, W, C] → [N, C] */
+  globalAvgPool(x: Tensor): Tensor;
+  /** x [N, K] · w [K, M] + bias [M] */
+  dense(x: Tensor, w: Tensor, bias: Tensor | null): Tensor;
+  /** Over the last axis. */
+  softmax(x: Tensor): Tensor;
+  /** x · sigmoid(expand(swish(reduce(mean_hw(x))))), with 1×1 kernels [1, 1, C, Cse] and [1, 1, Cse, C]. */
+  squeezeExcite(x: Tensor, wReduce: Tensor, bReduce: Tensor, wExpand: Tensor, bExpand: Tensor): Tensor;
+}
+
+export interface RunOptions {
+  /** Called with every layer's output (batch included), named as Keras names the layer. */
+  dump?: (layer: string, output: Tensor) => void;
+}
+
+/** A plan bound to its weights on one backend, ready to run. */
+export interface CompiledModel {
+  run(x: Tensor, options?: RunOptions): Tensor;
+  dispose?(): void;
+}
+
+export type BackendName = 'reference' | 'wasm';
+
+export interface Backend extends Ops {
+  readonly name: BackendName;
+  compile(plan: Plan, weights: WeightMap): CompiledModel;
+}

@@ -1,0 +1,36 @@
+import type { Backend, ConvOptions } from '../backend.js';
+import { Tensor } from '../../tensor/tensor.js';
+import { interpret } from '../interpret.js';
+import { conv2d, dense, depthwiseConv2d } from './conv.js';
+import { add, batchNorm, globalAvgPool, map, mul, softmax } from './elementwise.js';
+
+const UNIT: ConvOptions = { strides: 1, pads: [0, 0, 0, 0] };
+
+// Squeeze-excitation as its parts: the mean of each channel, a 1×1 reduce with swish,
+// a 1×1 expand with sigmoid, and the per-channel scale.
+function squeezeExcite(x: Tensor, wReduce: Tensor, bReduce: Tensor, wExpand: Tensor, bExpand: Tensor): Tensor {
+  const [n, , , c] = x.shape as [number, number, number, number];
+  const squeezed = globalAvgPool(x).reshape([n, 1, 1, c]);
+  const reduced = conv2d(squeezed, wReduce, bReduce, { ...UNIT, activation: 'swish' });
+  const scale = conv2d(reduced, wExpand, bExpand, { ...UNIT, activation: 'sigmoid' });
+  return mul(x, scale);
+}
+
+/** The oracle: every op a plain loop over ndarray views, written to be read. */
+export function createReferenceBackend(): Backend {
+  const ops = {
+    conv2d,
+    depthwiseConv2d,
+    batchNorm,
+    sigmoid: (x: Tensor) => map(x, 'sigmoid'),
+    swish: (x: Tensor) => map(x, 'swish'),
+    relu: (x: Tensor) => map(x, 'relu'),
+    add,
+    mul,
+    globalAvgPool,
+    dense,
+    softmax,
+    squeezeExcite,
+  };
+  return { name: 'reference', ...ops, compile: (plan, weights) => interpret(ops, plan, weights) };
+}

@@ -1,0 +1,38 @@
+import { UsageError, type Command } from './command.js';
+import { summary } from './summary.js';
+
+const commands: Command[] = [summary];
+
+function help(): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  return [
+    'Usage: effnet <command> [options]   (effnet <command> --help for its options)',
+    '',
+    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Add --debug to any command to see the stack trace of an error.',
+  ].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const debug = argv.includes('--debug');
+  const args = argv.filter((a) => a !== '--debug');
+  const [name, ...rest] = args;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(help());
+    return name ? 0 : 2;
+  }
+  const command = commands.find((c) => c.name === name);
+  if (!command) {
+    console.error(`effnet: unknown command '${name}'\n${help()}`);
+    return 2;
+  }
+  try {
+    await command.run(rest);
+    return 0;
+  } catch (e) {
+    if (debug) console.error(e);
+    else console.error(`effnet ${name}: ${(e as Error).message}`);
+    return e instanceof UsageError ? 2 : 1;
+  }
+}

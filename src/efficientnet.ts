@@ -1,0 +1,80 @@
+import type { Backend, BackendName, CompiledModel, RunOptions } from './backends/backend.js';
+import { createBackend } from './backends/index.js';
+import type { PaddingMode } from './model/layers.js';
+import { buildPlan, type Plan } from './model/plan.js';
+import type { Variant } from './model/scaling.js';
+import { summarize, type ModelSummary } from './model/summary.js';
+import type { Tensor } from './tensor/tensor.js';
+import { randomWeights } from './weights/random.js';
+import type { WeightMap } from './weights/weights.js';
+
+export interface ModelOptions {
+  variant?: Variant;
+  backend?: BackendName | Backend;
+  /** Input size the plan is built for; inputs of another size get a plan of their own. */
+  resolution?: number;
+  numClasses?: number;
+  padding?: PaddingMode;
+  epsilon?: number;
+}
+
+export interface CreateOptions extends ModelOptions {
+  /** Seed of the deterministic weight generator (see randomWeights). */
+  seed?: number;
+}
+
+/** An EfficientNet plan bound to weights on a backend. */
+export class EfficientNet {
+  private readonly compiled = new Map<string, { plan: Plan; model: CompiledModel }>();
+
+  private constructor(
+    readonly plan: Plan,
+    readonly weights: WeightMap,
+    readonly backend: Backend,
+  ) {
+    this.compiled.set(`${plan.resolution}x${plan.resolution}`, { plan, model: backend.compile(plan, weights) });
+  }
+
+  /** A model with seeded weights: deterministic for a seed, finite through every block. */
+  static async create(options: CreateOptions = {}): Promise<EfficientNet> {
+    const plan = planFor(options);
+    return new EfficientNet(plan, randomWeights(plan, options.seed ?? 1), await backendFor(options.backend));
+  }
+
+  /** A model from weights already mapped to Keras names (see the checkpoint readers). */
+  static async fromWeights(weights: WeightMap, options: ModelOptions = {}): Promise<EfficientNet> {
+    return new EfficientNet(planFor(options), weights, await backendFor(options.backend));
+  }
+
+  /** x: [N, H, W, 3], already normalised; returns logits [N, classes]. */
+  run(x: Tensor, options?: RunOptions): Tensor {
+    if (x.rank !== 4 || x.shape[3] !== 3) throw new Error(`input must be [N, H, W, 3], got [${x.shape.join(', ')}]`);
+    return this.compiledFor(x.shape[1]!, x.shape[2]!).model.run(x, options);
+  }
+
+  summary(): ModelSummary {
+    return summarize(this.plan);
+  }
+
+  private compiledFor(h: number, w: number) {
+    const key = `${h}x${w}`;
+    let entry = this.compiled.get(key);
+    if (!entry) {
+      if (h !== w) throw new Error(`input must be square, got ${h}×${w}`);
+      const { coefficients, numClasses, padding, epsilon } = this.plan;
+      const plan = buildPlan(coefficients, { resolution: h, numClasses, padding, epsilon });
+      entry = { plan, model: this.backend.compile(plan, this.weights) };
+      this.compiled.set(key, entry);
+    }
+    return entry;
+  }
+}
+
+function planFor(options: ModelOptions): Plan {
+  const { variant = 'b0', resolution, numClasses, padding, epsilon } = options;
+  return buildPlan(variant, { resolution, numClasses, padding, epsilon });
+}
+
+async function backendFor(backend: BackendName | Backend = 'wasm'): Promise<Backend> {
+  return typeof backend === 'string' ? createBackend(backend) : backend;
+}

@@ -1,0 +1,18 @@
+// effnet's edge-safe public API: nothing below this file imports node: modules.
+export { EfficientNet, type CreateOptions, type ModelOptions } from './efficientnet.js';
+export { createBackend } from './backends/index.js';
+export type { Backend, BackendName, CompiledModel, ConvOptions, Ops, RunOptions } from './backends/backend.js';
+export { Tensor, sizeOf, type Shape } from './tensor/tensor.js';
+export { readNpy, writeNpy, NpyError } from './tensor/npy.js';
+export { buildPlan, type Plan, type PlanOptions, type StageSummary } from './model/plan.js';
+export type { Activation, Layer, PaddingMode, Pads, WeightSpec } from './model/layers.js';
+export { convGeometry } from './model/layers.js';
+export { B0_STAGES, type StageArgs } from './model/blocks.js';
+export {
+  ALPHA, BETA, GAMMA, VARIANTS, compoundScaling, flopsBase, parseVariant, resolveVariant, roundFilters, roundRepeats,
+  type ScalingCoefficients, type Variant, type VariantName,
+} from './model/scaling.js';
+export { summarize, formatSummary, type ModelSummary, type LayerSummary } from './model/summary.js';
+export { randomWeights, randomInput, mulberry32 } from './weights/random.js';
+export { checkWeights, type WeightMap } from './weights/weights.js';
+export { wasmSimdSupported } from './backends/wasm/module.js';

@@ -1,0 +1,81 @@
+// Compound scaling (Tan & Le 2019, §3.3): one coefficient φ scales depth, width and resolution
+// together, d = α^φ, w = β^φ, r = γ^φ, with α·β²·γ² ≈ 2 so that FLOPs grow by about 2^φ.
+
+export const ALPHA = 1.2; // depth
+export const BETA = 1.1; // width
+export const GAMMA = 1.15; // resolution
+export const BASE_RESOLUTION = 224;
+export const DEPTH_DIVISOR = 8;
+
+export interface ScalingCoefficients {
+  /** Name shown in summaries: `b0`…`b7` or `phi=X`. */
+  name: string;
+  width: number;
+  depth: number;
+  resolution: number;
+  dropout: number;
+}
+
+export type VariantName = 'b0' | 'b1' | 'b2' | 'b3' | 'b4' | 'b5' | 'b6' | 'b7';
+export type Variant = VariantName | { phi: number } | ScalingCoefficients;
+
+// The shipped B1–B7 were set by hand in the official builder (efficientnet_params), not
+// computed as α^φ: (width, depth, resolution, dropout).
+export const VARIANTS: Readonly<Record<VariantName, ScalingCoefficients>> = {
+  b0: { name: 'b0', width: 1.0, depth: 1.0, resolution: 224, dropout: 0.2 },
+  b1: { name: 'b1', width: 1.0, depth: 1.1, resolution: 240, dropout: 0.2 },
+  b2: { name: 'b2', width: 1.1, depth: 1.2, resolution: 260, dropout: 0.3 },
+  b3: { name: 'b3', width: 1.2, depth: 1.4, resolution: 300, dropout: 0.3 },
+  b4: { name: 'b4', width: 1.4, depth: 1.8, resolution: 380, dropout: 0.4 },
+  b5: { name: 'b5', width: 1.6, depth: 2.2, resolution: 456, dropout: 0.4 },
+  b6: { name: 'b6', width: 1.8, depth: 2.6, resolution: 528, dropout: 0.5 },
+  b7: { name: 'b7', width: 2.0, depth: 3.1, resolution: 600, dropout: 0.5 },
+};
+
+/** The paper's formulas for any φ; resolution rounded to a multiple of 8. */
+export function compoundScaling(phi: number): ScalingCoefficients {
+  if (!Number.isFinite(phi)) throw new Error(`phi must be a finite number, got ${phi}`);
+  const depthMultiplier = ALPHA ** phi;
+  const widthMultiplier = BETA ** phi;
+  const resolutionMultiplier = GAMMA ** phi;
+  const resolution = Math.max(8, Math.round((BASE_RESOLUTION * resolutionMultiplier) / 8) * 8);
+  return { name: `phi=${phi}`, width: widthMultiplier, depth: depthMultiplier, resolution, dropout: 0.2 };
+}
+
+/** α·β²·γ²: the FLOPs growth per unit of φ that the grid search constrained to ≈ 2. */
+export function flopsBase(): number {
+  return ALPHA * BETA ** 2 * GAMMA ** 2;
+}
+
+export function resolveVariant(variant: Variant): ScalingCoefficients {
+  if (typeof variant === 'string') {
+    const v = VARIANTS[variant.toLowerCase() as VariantName];
+    if (!v) throw new Error(`unknown variant '${variant}' (expected b0…b7 or phi=X)`);
+    return v;
+  }
+  if ('phi' in variant) return compoundScaling(variant.phi);
+  return variant;
+}
+
+/** Parses `b3`, `B3`, `phi=1.5` as the CLI and the web page accept them. */
+export function parseVariant(text: string): Variant {
+  const t = text.trim().toLowerCase();
+  const m = /^phi=(-?\d+(\.\d+)?)$/.exec(t);
+  if (m) return { phi: Number(m[1]) };
+  if (t in VARIANTS) return t as VariantName;
+  throw new Error(`unknown variant '${text}' (expected b0…b7 or phi=X, e.g. phi=1.5)`);
+}
+
+// Keras round_filters: scale, round to the nearest multiple of the divisor (at least the
+// divisor), and never go more than 10% below the exact product.
+export function roundFilters(filters: number, widthCoefficient: number, divisor = DEPTH_DIVISOR): number {
+  const scaled = filters * widthCoefficient;
+  let rounded = Math.max(divisor, Math.floor((scaled + divisor / 2) / divisor) * divisor);
+  if (rounded < 0.9 * scaled) rounded += divisor;
+  return rounded;
+}
+
+// Keras round_repeats: ceil(depth_coefficient · repeats).
+export function roundRepeats(repeats: number, depthCoefficient: number): number {
+  return Math.ceil(depthCoefficient * repeats);
+}
