@@ -1,4 +1,11 @@
 // The effnet kernels. Every pointer is a byte offset into the one linear memory; the
 // host (src/backends/wasm) owns that memory above heapBase() and plans where tensors live.
+// Activation codes: see math.ts.
 export { heapBase } from './memory';
-export { add, swish } from './eltwise';
+export { add, activate, affine, scaleChannels } from './eltwise';
+export { pointwise } from './gemm';
+export { conv2d } from './conv';
+export { depthwiseConv2d } from './depthwise';
+export { squeezeExcite } from './se';
+export { channelMeans } from './pool';
+export { dense, softmax } from './dense';

@@ -5,6 +5,8 @@ import { buildPlan, type Plan } from './model/plan.js';
 import type { Variant } from './model/scaling.js';
 import { summarize, type ModelSummary } from './model/summary.js';
 import type { Tensor } from './tensor/tensor.js';
+import { resolveCheckpoint, type Checkpoint, type CheckpointInfo, type CheckpointOptions } from './weights/checkpoint.js';
+import type { Family } from './weights/names/index.js';
 import { randomWeights } from './weights/random.js';
 import type { WeightMap } from './weights/weights.js';
 
@@ -16,6 +18,11 @@ export interface ModelOptions {
   numClasses?: number;
   padding?: PaddingMode;
   epsilon?: number;
+}
+
+/** Options of EfficientNet.load: what the checkpoint does not say, or overrides. */
+export interface LoadOptions extends CheckpointOptions {
+  backend?: BackendName | Backend;
 }
 
 export interface CreateOptions extends ModelOptions {
@@ -31,6 +38,8 @@ export class EfficientNet {
     readonly plan: Plan,
     readonly weights: WeightMap,
     readonly backend: Backend,
+    /** Where the weights came from, when they came from a checkpoint. */
+    readonly checkpoint?: CheckpointInfo,
   ) {
     this.compiled.set(`${plan.resolution}x${plan.resolution}`, { plan, model: backend.compile(plan, weights) });
   }
@@ -44,6 +53,26 @@ export class EfficientNet {
   /** A model from weights already mapped to Keras names (see the checkpoint readers). */
   static async fromWeights(weights: WeightMap, options: ModelOptions = {}): Promise<EfficientNet> {
     return new EfficientNet(planFor(options), weights, await backendFor(options.backend));
+  }
+
+  /**
+   * A model from a TF.js LayersModel or a safetensors checkpoint (Keras, timm tf_, timm or
+   * torchvision names). Family, variant, resolution and classes come from the options, else
+   * the checkpoint's metadata, else its names and shapes.
+   */
+  static async load(checkpoint: Checkpoint, options: LoadOptions = {}): Promise<EfficientNet> {
+    const { plan, weights, info } = resolveCheckpoint(checkpoint, options);
+    return new EfficientNet(plan, weights, await backendFor(options.backend), info);
+  }
+
+  /** The checkpoint's metadata (safetensors __metadata__, TF.js userDefinedMetadata); {} for seeded weights. */
+  get metadata(): Record<string, string> {
+    return this.checkpoint?.metadata ?? {};
+  }
+
+  /** The checkpoint's naming family; undefined for seeded weights. */
+  get family(): Family | undefined {
+    return this.checkpoint?.family;
   }
 
   /** x: [N, H, W, 3], already normalised; returns logits [N, classes]. */

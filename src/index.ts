@@ -1,5 +1,5 @@
 // effnet's edge-safe public API: nothing below this file imports node: modules.
-export { EfficientNet, type CreateOptions, type ModelOptions } from './efficientnet.js';
+export { EfficientNet, type CreateOptions, type LoadOptions, type ModelOptions } from './efficientnet.js';
 export { createBackend } from './backends/index.js';
 export type { Backend, BackendName, CompiledModel, ConvOptions, Ops, RunOptions } from './backends/backend.js';
 export { Tensor, sizeOf, type Shape } from './tensor/tensor.js';
@@ -15,4 +15,10 @@ export {
 export { summarize, formatSummary, type ModelSummary, type LayerSummary } from './model/summary.js';
 export { randomWeights, randomInput, mulberry32 } from './weights/random.js';
 export { checkWeights, type WeightMap } from './weights/weights.js';
+export { resolveCheckpoint, type Checkpoint, type CheckpointInfo, type CheckpointOptions } from './weights/checkpoint.js';
+export { readSafetensors, type Safetensors, type SafetensorsTensor } from './weights/safetensors.js';
+export { readTfjsModel, manifestPaths, checkShardPath, type TfjsModel } from './weights/tfjs.js';
+export { CheckpointError, type SourceTensor } from './weights/source.js';
+export { FAMILIES, type Family } from './weights/names/index.js';
 export { wasmSimdSupported } from './backends/wasm/module.js';
+export * from './image/index.js';

@@ -1,31 +1,36 @@
-import { describe, expect, it } from 'vitest';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createBackend } from '../src/backends/index.js';
 import { instantiateKernels, wasmSimdSupported } from '../src/backends/wasm/module.js';
-import { createReferenceBackend } from '../src/backends/reference/index.js';
-import { randomInput } from '../src/weights/random.js';
+import { Tensor } from '../src/tensor/tensor.js';
 
 describe('the embedded wasm module', () => {
-  it('is detected as SIMD-capable here and instantiates from embedded bytes', async () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('is detected as SIMD-capable here and is instantiated once, from the embedded bytes', async () => {
     expect(wasmSimdSupported()).toBe(true);
-    const k = await instantiateKernels();
-    expect(k.heapBase()).toBeGreaterThan(0);
+    const a = await instantiateKernels();
+    const b = await instantiateKernels();
+    expect(b).toBe(a);
+    expect(a.memory).toBeInstanceOf(WebAssembly.Memory);
+    expect(a.heapBase()).toBeGreaterThan(0);
   });
 
-  it('add and swish agree with the reference on a length that is not a multiple of 4', async () => {
-    const k = await instantiateKernels();
-    const n = 1031;
-    const a = randomInput([n], 1), b = randomInput([n], 2);
-    for (let i = 0; i < n; i++) a.data[i]! *= 10;
-    const base = (k.heapBase() + 15) & ~15;
-    if (k.memory.buffer.byteLength < base + 3 * 4 * n) k.memory.grow(1);
-    const f32 = () => new Float32Array(k.memory.buffer);
-    f32().set(a.data, base / 4);
-    f32().set(b.data, base / 4 + n);
-    k.add(base, base + 4 * n, base + 8 * n, n);
-    const ref = createReferenceBackend();
-    expect(f32().slice(base / 4 + 2 * n, base / 4 + 3 * n)).toEqual(ref.add(a, b).data);
-    k.swish(base, base + 8 * n, n);
-    const got = f32().slice(base / 4 + 2 * n, base / 4 + 3 * n);
-    const want = ref.swish(a).data;
-    for (let i = 0; i < n; i++) expect(Math.abs(got[i]! - want[i]!)).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(want[i]!)));
+  it('without WASM SIMD, the wasm backend fails with one clear line and the reference backend still works', async () => {
+    vi.spyOn(WebAssembly, 'validate').mockReturnValue(false);
+    expect(wasmSimdSupported()).toBe(false);
+    await expect(createBackend('wasm')).rejects.toThrow(/^this runtime lacks WebAssembly SIMD \(128-bit\), which the wasm backend needs; use the reference backend instead$/);
+    const ref = await createBackend('reference');
+    expect(Array.from(ref.add(Tensor.from([2], [1, 2]), Tensor.from([2], [3, 4])).data)).toEqual([4, 6]);
+  });
+
+  it('the wasm backend loads with no file system and no network: nothing under src/backends/wasm imports node: or calls fetch', () => {
+    const dir = join(import.meta.dirname, '..', 'src', 'backends', 'wasm');
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
+      const text = readFileSync(join(dir, file), 'utf8');
+      expect(text, file).not.toMatch(/from '(node:|fs|path)/);
+      expect(text, file).not.toMatch(/\bfetch\(|\brequire\(/);
+    }
   });
 });

@@ -1,7 +1,9 @@
+import { classify } from './classify.js';
 import { UsageError, type Command } from './command.js';
+import { infer } from './infer.js';
 import { summary } from './summary.js';
 
-const commands: Command[] = [summary];
+const commands: Command[] = [summary, classify, infer];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

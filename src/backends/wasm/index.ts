@@ -1,7 +1,15 @@
 import type { Backend } from '../backend.js';
-import { instantiateKernels } from './module.js';
+import { compileWasm } from './compile.js';
+import { sharedHeap } from './heap.js';
+import { createWasmOps } from './ops.js';
 
+export type { WasmCompiledModel } from './compile.js';
+
+/**
+ * The fast path: the ops API and compiled plans on the embedded AssemblyScript SIMD kernels.
+ * Every wasm backend of a process shares the module's one instance and memory.
+ */
 export async function createWasmBackend(): Promise<Backend> {
-  await instantiateKernels();
-  throw new Error('the wasm backend is not complete yet: only its first kernels exist; use the reference backend');
+  const heap = await sharedHeap();
+  return { name: 'wasm', ...createWasmOps(heap), compile: (plan, weights) => compileWasm(heap, plan, weights) };
 }

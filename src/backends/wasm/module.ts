@@ -1,12 +1,33 @@
 import { WASM_BASE64 } from './module.generated.js';
 
-/** The raw exports of assembly/: kernels take byte offsets into `memory`. */
+/**
+ * The raw exports of assembly/: kernels take byte offsets into `memory`; sizes are counts of
+ * floats, pixels or channels; `act` is an activation code (ACTIVATION_CODES).
+ */
 export interface KernelExports {
   memory: WebAssembly.Memory;
   heapBase(): number;
   add(a: number, b: number, out: number, n: number): void;
-  swish(x: number, out: number, n: number): void;
+  activate(x: number, out: number, n: number, act: number): void;
+  affine(x: number, rows: number, c: number, scale: number, shift: number, out: number): void;
+  scaleChannels(x: number, hw: number, c: number, s: number, out: number): void;
+  pointwise(a: number, m: number, k: number, w: number, n: number, out: number, act: number, residual: number): void;
+  conv2d(
+    x: number, h: number, w: number, cin: number, wp: number, cout: number, kh: number, kw: number,
+    stride: number, top: number, left: number, out: number, oh: number, ow: number, act: number,
+  ): void;
+  depthwiseConv2d(
+    x: number, h: number, w: number, c: number, wp: number, kh: number, kw: number,
+    stride: number, top: number, left: number, out: number, oh: number, ow: number, act: number,
+  ): void;
+  squeezeExcite(x: number, hw: number, c: number, w: number, cse: number, out: number, scratch: number, actReduce: number, actExpand: number): void;
+  channelMeans(x: number, hw: number, c: number, out: number): void;
+  dense(x: number, rows: number, k: number, w: number, n: number, out: number, act: number): void;
+  softmax(x: number, rows: number, m: number, out: number): void;
 }
+
+/** The activation codes of assembly/math.ts. */
+export const ACTIVATION_CODES = { none: 0, swish: 1, sigmoid: 2, relu: 3 } as const;
 
 // One f32x4.add in a function body: a runtime that cannot validate it has no WASM SIMD.
 const SIMD_PROBE = new Uint8Array([
@@ -24,20 +45,22 @@ function decodeBase64(text: string): Uint8Array {
   return bytes;
 }
 
-let compiled: Promise<WebAssembly.Module> | undefined;
+let instance: Promise<KernelExports> | undefined;
 
-/** Instantiates the embedded module (compiled once per process, instantiated per call). */
-export async function instantiateKernels(): Promise<KernelExports> {
+/**
+ * The embedded module, compiled and instantiated once per process: every wasm backend and
+ * compiled model shares its one memory (src/backends/wasm/heap.ts hands it out).
+ */
+export function instantiateKernels(): Promise<KernelExports> {
   if (!wasmSimdSupported()) {
-    throw new Error('this runtime lacks WebAssembly SIMD (128-bit); use the reference backend instead');
+    return Promise.reject(new Error('this runtime lacks WebAssembly SIMD (128-bit), which the wasm backend needs; use the reference backend instead'));
   }
-  compiled ??= WebAssembly.compile(decodeBase64(WASM_BASE64) as BufferSource);
-  const instance = await WebAssembly.instantiate(await compiled, {
+  instance ??= WebAssembly.instantiate(decodeBase64(WASM_BASE64) as BufferSource, {
     env: {
       abort: (_msg: number, _file: number, line: number, col: number) => {
         throw new Error(`wasm kernel aborted at ${line}:${col}`);
       },
     },
-  });
-  return instance.exports as unknown as KernelExports;
+  }).then((source) => source.instance.exports as unknown as KernelExports);
+  return instance;
 }

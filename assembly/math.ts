@@ -1,0 +1,96 @@
+// f32x4 transcendental helpers shared by every kernel that fuses an activation into its store.
+// Activation codes (the host's Activation names): 0 none, 1 swish, 2 sigmoid, 3 relu.
+
+export const ACT_NONE: i32 = 0;
+export const ACT_SWISH: i32 = 1;
+export const ACT_SIGMOID: i32 = 2;
+export const ACT_RELU: i32 = 3;
+
+// The constants below, four lanes each, so a kernel loads each with a single instruction
+// (V8 materialises a v128.const with three). Indices are those passed to C().
+const EXP_CONSTANTS = memory.data<f32>([
+  -126.0, -126.0, -126.0, -126.0, // 0 lowest exponent
+  126.0, 126.0, 126.0, 126.0, // 1 highest exponent: 1/(1 + 2^z) stays normal too
+  1.44269504, 1.44269504, 1.44269504, 1.44269504, // 2 log2(e)
+  -1.44269504, -1.44269504, -1.44269504, -1.44269504, // 3 −log2(e)
+  12582912.0, 12582912.0, 12582912.0, 12582912.0, // 4 1.5·2^23
+  1.3057117574e-3, 1.3057117574e-3, 1.3057117574e-3, 1.3057117574e-3, // 5…9 polynomial
+  9.6789881681e-3, 9.6789881681e-3, 9.6789881681e-3, 9.6789881681e-3,
+  5.5516438911e-2, 5.5516438911e-2, 5.5516438911e-2, 5.5516438911e-2,
+  0.24022086477, 0.24022086477, 0.24022086477, 0.24022086477,
+  0.6931460417, 0.6931460417, 0.6931460417, 0.6931460417,
+  1.0, 1.0, 1.0, 1.0, // 10
+], 16);
+
+// @ts-ignore: decorator
+@inline
+function C(i: i32): v128 {
+  return v128.load(EXP_CONSTANTS + (<usize>i << 4));
+}
+
+// 2^z: z = n + f with n = round(z), |f| ≤ 1/2, then 1 + f·q(f) with q a quartic fitted to
+// minimise relative error (2.4e-7 over the interval; 3e-7 in f32 arithmetic), times 2^n built
+// in the exponent bits. z is clamped to [−126, 126] so that 2^z and a sigmoid's 1/(1 + 2^z) are
+// normal floats (see scaleChannels in eltwise.ts for why denormals are avoided).
+// @ts-ignore: decorator
+@inline
+function pow2(z: v128): v128 {
+  z = f32x4.pmin(f32x4.pmax(z, C(0)), C(1));
+  // Adding 1.5·2^23 rounds z to the nearest integer n and leaves n in the low mantissa bits.
+  const t = f32x4.add(z, C(4));
+  const f = f32x4.sub(z, f32x4.sub(t, C(4)));
+  let p = f32x4.add(f32x4.mul(C(5), f), C(6));
+  p = f32x4.add(f32x4.mul(p, f), C(7));
+  p = f32x4.add(f32x4.mul(p, f), C(8));
+  p = f32x4.add(f32x4.mul(p, f), C(9));
+  p = f32x4.add(f32x4.mul(p, f), C(10));
+  // (bits(t) + 127) << 23 = (n + 127) << 23: the magic constant's own bits shift out.
+  return f32x4.mul(p, i32x4.shl(i32x4.add(t, i32x4.splat(127)), 23));
+}
+
+// e^x = 2^(x·log2 e). Rounding x·log2 e costs up to 2^−24·|x·log2 e| of relative error
+// (about 1e-6 at |x| = 20, 5e-6 at the clamp), which no EfficientNet activation notices.
+// @ts-ignore: decorator
+@inline
+export function exp4(x: v128): v128 {
+  const z = f32x4.mul(x, C(2));
+  // below 2^−126 the answer is 0, not the clamp (sigmoid and swish add it to 1, where it vanishes)
+  return v128.and(pow2(z), f32x4.ge(z, C(0)));
+}
+
+// 1 / (1 + e^−x), with e^−x as 2^(x·(−log2 e)) so no negation is needed.
+// @ts-ignore: decorator
+@inline
+export function sigmoid4(x: v128): v128 {
+  const one = C(10);
+  return f32x4.div(one, f32x4.add(one, pow2(f32x4.mul(x, C(3)))));
+}
+
+// x · sigmoid(x) = x / (1 + e^−x)
+// @ts-ignore: decorator
+@inline
+export function swish4(x: v128): v128 {
+  return f32x4.div(x, f32x4.add(C(10), pow2(f32x4.mul(x, C(3)))));
+}
+
+// @ts-ignore: decorator
+@inline
+export function activate4(v: v128, act: i32): v128 {
+  if (act == ACT_SWISH) return swish4(v);
+  if (act == ACT_SIGMOID) return sigmoid4(v);
+  if (act == ACT_RELU) return f32x4.pmax(v, f32x4.splat(0.0));
+  return v;
+}
+
+// Stores the first `lanes` (0…4) lanes of v at p: the tail of a row whose length is not a multiple of 4.
+// @ts-ignore: decorator
+@inline
+export function storePartial(p: usize, v: v128, lanes: i32): void {
+  if (lanes >= 4) {
+    v128.store(p, v);
+    return;
+  }
+  if (lanes > 0) store<f32>(p, f32x4.extract_lane(v, 0));
+  if (lanes > 1) store<f32>(p, f32x4.extract_lane(v, 1), 4);
+  if (lanes > 2) store<f32>(p, f32x4.extract_lane(v, 2), 8);
+}

@@ -1,0 +1,13 @@
+// A process that does nothing but compile B0 @224 on the wasm backend and run it: its peak
+// resident set is what an edge user pays. Prints one JSON line.
+import { buildPlan, createBackend, randomInput, randomWeights } from '../dist/src/index.js';
+
+const runs = Number(process.argv[2] ?? 20);
+const plan = buildPlan('b0');
+const weights = randomWeights(plan, 1);
+const backend = await createBackend('wasm');
+const model = backend.compile(plan, weights);
+const x = randomInput([1, 224, 224, 3], 42);
+for (let i = 0; i < runs; i++) model.run(x);
+const memory = await import('../dist/src/backends/wasm/module.js').then((m) => m.instantiateKernels()).then((k) => k.memory.buffer.byteLength);
+console.log(JSON.stringify({ maxRssBytes: process.resourceUsage().maxRSS * 1024, wasmMemoryBytes: memory, ...model.memory }));

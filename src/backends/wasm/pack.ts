@@ -1,0 +1,123 @@
+// Weight preparation for the wasm kernels: batch norm folded into the preceding convolution,
+// then each kernel's weights packed into the layout its microkernel reads. Packing happens once,
+// at compile (or per call for single ops); the layouts below are the contract with assembly/.
+
+/** Batch norm statistics of one layer, per channel. */
+export interface BatchNormParams {
+  gamma: Float32Array;
+  beta: Float32Array;
+  mean: Float32Array;
+  variance: Float32Array;
+  epsilon: number;
+}
+
+/** y = x·scale + shift with scale = γ/√(var + ε), shift = β − mean·scale, in float64. */
+export function batchNormAffine(bn: BatchNormParams): { scale: Float64Array; shift: Float64Array } {
+  const c = bn.gamma.length;
+  const scale = new Float64Array(c), shift = new Float64Array(c);
+  for (let i = 0; i < c; i++) {
+    scale[i] = bn.gamma[i]! / Math.sqrt(bn.variance[i]! + bn.epsilon);
+    shift[i] = bn.beta[i]! - bn.mean[i]! * scale[i]!;
+  }
+  return { scale, shift };
+}
+
+/**
+ * bn(conv(x) + b) = conv'(x) + b' with conv' = conv·scale per output channel and
+ * b' = b·scale + shift. The output channel is the kernel's fastest axis in every TF layout
+ * we fold into (HWIO conv, [kh, kw, C, 1] depthwise), so it is index % channels.
+ */
+export function foldBatchNorm(kernel: Float32Array, bias: Float32Array | null, bn: BatchNormParams): { kernel: Float32Array; bias: Float32Array } {
+  const { scale, shift } = batchNormAffine(bn);
+  const c = scale.length;
+  const folded = new Float32Array(kernel.length);
+  for (let i = 0; i < kernel.length; i++) folded[i] = kernel[i]! * scale[i % c]!;
+  const b = new Float32Array(c);
+  for (let i = 0; i < c; i++) b[i] = (bias ? bias[i]! : 0) * scale[i]! + shift[i]!;
+  return { kernel: folded, bias: b };
+}
+
+const roundUp = (n: number, m: number) => Math.ceil(n / m) * m;
+
+/**
+ * Pointwise (assembly/gemm.ts), kernel [K, N] (a [1, 1, K, N] HWIO kernel):
+ *   for each panel p of 8 output channels: w[k][8·p … 8·p + 7] for k = 0…K−1, then
+ *   bias[0 … 8·⌈N/8⌉ − 1]; zeros wherever the channel is ≥ N.
+ */
+export function packPointwise(kernel: Float32Array, bias: Float32Array | null, k: number, n: number): Float32Array {
+  const panels = Math.ceil(n / 8);
+  const out = new Float32Array(panels * k * 8 + panels * 8);
+  for (let p = 0; p < panels; p++)
+    for (let i = 0; i < k; i++)
+      for (let j = 0; j < 8 && p * 8 + j < n; j++) out[(p * k + i) * 8 + j] = kernel[i * n + p * 8 + j]!;
+  if (bias) out.set(bias.subarray(0, n), panels * k * 8);
+  return out;
+}
+
+/**
+ * Direct k×k conv (assembly/conv.ts), kernel HWIO [kh, kw, cin, cout]:
+ *   for each panel p of 8 output channels: w[i][j][c][8·p … 8·p + 7] for i, j, c in row-major
+ *   order, then bias[0 … 8·⌈cout/8⌉ − 1]; zeros wherever the channel is ≥ cout.
+ */
+export function packConv(kernel: Float32Array, bias: Float32Array | null, kh: number, kw: number, cin: number, cout: number): Float32Array {
+  const panels = Math.ceil(cout / 8);
+  const taps = kh * kw * cin;
+  const out = new Float32Array(panels * taps * 8 + panels * 8);
+  for (let p = 0; p < panels; p++)
+    for (let t = 0; t < taps; t++)
+      for (let j = 0; j < 8 && p * 8 + j < cout; j++) out[(p * taps + t) * 8 + j] = kernel[t * cout + p * 8 + j]!;
+  if (bias) out.set(bias.subarray(0, cout), panels * taps * 8);
+  return out;
+}
+
+/**
+ * Depthwise (assembly/depthwise.ts), kernel [kh, kw, C, 1]:
+ *   for each tile t of 16 channels: w[i][j][16·t … 16·t + 15] for each tap (i, j) in row-major
+ *   order, then bias[0 … 16·⌈C/16⌉ − 1]; zeros wherever the channel is ≥ C.
+ */
+export function packDepthwise(kernel: Float32Array, bias: Float32Array | null, kh: number, kw: number, c: number): Float32Array {
+  const tiles = Math.ceil(c / 16);
+  const taps = kh * kw;
+  const out = new Float32Array(tiles * taps * 16 + tiles * 16);
+  for (let t = 0; t < tiles; t++)
+    for (let q = 0; q < taps; q++)
+      for (let j = 0; j < 16 && t * 16 + j < c; j++) out[(t * taps + q) * 16 + j] = kernel[q * c + t * 16 + j]!;
+  if (bias) out.set(bias.subarray(0, c), tiles * taps * 16);
+  return out;
+}
+
+/**
+ * Dense (assembly/dense.ts), kernel [K, N]: rows w[k][0 … N4 − 1] with N4 = 4·⌈N/4⌉, then
+ * bias[0 … N4 − 1]; zeros wherever the column is ≥ N.
+ */
+export function packDense(kernel: Float32Array, bias: Float32Array | null, k: number, n: number): Float32Array {
+  const n4 = roundUp(n, 4);
+  const out = new Float32Array(k * n4 + n4);
+  for (let i = 0; i < k; i++) out.set(kernel.subarray(i * n, i * n + n), i * n4);
+  if (bias) out.set(bias.subarray(0, n), k * n4);
+  return out;
+}
+
+/**
+ * Squeeze-excitation (assembly/se.ts): the reduce kernel [C, Cse] packed as packDense, then
+ * the expand kernel [Cse, C] packed as packDense, back to back.
+ */
+export function packSqueezeExcite(
+  wReduce: Float32Array, bReduce: Float32Array, wExpand: Float32Array, bExpand: Float32Array, c: number, cse: number,
+): Float32Array {
+  const reduce = packDense(wReduce, bReduce, c, cse);
+  const expand = packDense(wExpand, bExpand, cse, c);
+  const out = new Float32Array(reduce.length + expand.length);
+  out.set(reduce);
+  out.set(expand, reduce.length);
+  return out;
+}
+
+/** Per-channel affine (assembly/eltwise.ts affine): scale[0 … C4 − 1] then shift[0 … C4 − 1], C4 = 4·⌈C/4⌉. */
+export function packAffine(scale: ArrayLike<number>, shift: ArrayLike<number>): Float32Array {
+  const c4 = roundUp(scale.length, 4);
+  const out = new Float32Array(2 * c4);
+  out.set(scale);
+  out.set(shift, c4);
+  return out;
+}

@@ -1,0 +1,216 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Backend, BackendName } from '../backends/backend.js';
+import { createBackend } from '../backends/index.js';
+import { Classifier } from '../image/classifier.js';
+import { ImageError } from '../image/errors.js';
+import { isFamily, type PipelineOptions } from '../image/pipeline.js';
+import { isInterpolation } from '../image/resample.js';
+import { parseLabels, type Prediction } from '../image/labels.js';
+import type { RgbImage } from '../image/image.js';
+import { parseVariant } from '../model/scaling.js';
+import { loadCheckpointFile } from '../node/checkpoint.js';
+import { readImage } from '../node/decode.js';
+import { defaultModelPath } from '../node/default-model.js';
+import { parse, stringOption, UsageError, type Command, type ParsedArgs } from './command.js';
+import { intOption } from './summary.js';
+
+const usage = `Usage: effnet classify <image or folder…> [--weights W] [--model M] [--top K] [--json]
+         [--labels FILE] [--backend wasm|reference] [--family F] [--resize N] [--crop-pct X]
+         [--interpolation bilinear|bicubic]
+
+Classifies PNG and JPEG images (EXIF orientation applied, transparency composited onto white);
+a folder stands for the .png, .jpg and .jpeg files in it. Without --weights it runs the shipped
+default: an EfficientNet trained on Fashion-MNIST (10 classes, 32×32 grey images).
+
+  --weights W        model.json (TF.js) or .safetensors checkpoint (default: the shipped model)
+  --model M          b0…b7 or phi=X, when the checkpoint's metadata and shapes do not say
+  --top K            classes to print per image (default 5, at most the class count)
+  --json             [{file, top: [{label, index, probability}]}] on stdout
+  --labels FILE      class names, one a line or a JSON array (default: the checkpoint's own,
+                     ImageNet's for 1000 classes)
+  --backend B        wasm (default; falls back to reference if it cannot start) or reference
+  --family F         keras, torchvision, timm or timm_tf: the checkpoint's family, which also
+                     picks the preprocessing (default: the checkpoint's metadata, else its names)
+  --resize N         shorter side before the centre crop (torchvision/timm)
+  --crop-pct X       share of the shorter side the crop keeps, in (0, 1]
+  --interpolation I  bilinear or bicubic`;
+
+export const classify: Command = {
+  name: 'classify',
+  summary: 'top classes of PNG/JPEG images (default: the shipped Fashion-MNIST model)',
+  usage,
+  async run(argv) {
+    const { values, positionals } = parse(argv, {
+      weights: { type: 'string' },
+      model: { type: 'string' },
+      top: { type: 'string' },
+      json: { type: 'boolean' },
+      labels: { type: 'string' },
+      backend: { type: 'string' },
+      family: { type: 'string' },
+      resize: { type: 'string' },
+      'crop-pct': { type: 'string' },
+      interpolation: { type: 'string' },
+    }, usage);
+    if (values.help) return void console.log(usage);
+    if (positionals.length === 0) throw new UsageError(`no image given\n${usage}`);
+    const top = intOption(stringOption(values, 'top'), '--top') ?? 5;
+    const pipeline = pipelineOptions(values);
+    const files = await expandFolders(positionals);
+    const family = pipeline.family;
+    const model = stringOption(values, 'model');
+    const labelsFile = stringOption(values, 'labels');
+    const labels = labelsFile === undefined ? undefined : parseLabels(await readText(labelsFile), labelsFile);
+
+    const backend = await backendFor(stringOption(values, 'backend'));
+    const weights = stringOption(values, 'weights') ?? defaultModelPath();
+    const net = await loadCheckpointFile(weights, { backend, family, variant: model === undefined ? undefined : parseVariant(model) });
+    const classifier = Classifier.fromModel(net, { pipeline, labels, labelsName: labelsFile });
+
+    const results = await classifyFiles(classifier, files, top, values.json === true);
+    if (values.json) console.log(JSON.stringify(results, null, 2));
+  },
+};
+
+/**
+ * Decodes and classifies the files a batch at a time, printing each result as it comes (text)
+ * or returning them all (JSON). An unreadable file gets its line on stderr and the rest go on;
+ * the run then fails with a count. A single file's error is just that error.
+ */
+async function classifyFiles(classifier: Classifier, files: string[], top: number, json: boolean): Promise<{ file: string; top: Prediction[] }[]> {
+  const results: { file: string; top: Prediction[] }[] = [];
+  let failures = 0;
+  const progress = new Progress(files.length);
+  for (let start = 0; start < files.length; start += classifier.batchSize) {
+    const batch = files.slice(start, start + classifier.batchSize);
+    const images: { file: string; image: RgbImage }[] = [];
+    for (const file of batch) {
+      try {
+        images.push({ file, image: await readImage(file) });
+      } catch (e) {
+        if (!(e instanceof ImageError) || files.length === 1) throw e;
+        failures++;
+        progress.interrupt(() => console.error(`effnet classify: ${e.message}`));
+      }
+    }
+    const tops = classifier.classify(images.map((i) => i.image), { top });
+    images.forEach(({ file }, i) => {
+      results.push({ file, top: tops[i]! });
+      if (!json) progress.interrupt(() => console.log(formatResult(file, tops[i]!, results.length === 1)));
+    });
+    progress.update(start + batch.length);
+  }
+  progress.done();
+  if (failures > 0) {
+    if (json) console.log(JSON.stringify(results, null, 2));
+    throw new Error(`${failures} of ${files.length} images could not be read`);
+  }
+  return results;
+}
+
+function pipelineOptions(values: ParsedArgs['values']): PipelineOptions {
+  const options: PipelineOptions = {};
+  const family = stringOption(values, 'family');
+  if (family !== undefined) {
+    if (!isFamily(family)) throw new UsageError(`--family must be keras, torchvision, timm or timm_tf, got '${family}'`);
+    options.family = family;
+  }
+  const interpolation = stringOption(values, 'interpolation');
+  if (interpolation !== undefined) {
+    if (!isInterpolation(interpolation)) throw new UsageError(`--interpolation must be bilinear or bicubic, got '${interpolation}'`);
+    options.interpolation = interpolation;
+  }
+  const resize = intOption(stringOption(values, 'resize'), '--resize');
+  if (resize !== undefined) options.resize = resize;
+  const crop = stringOption(values, 'crop-pct');
+  if (crop !== undefined) {
+    const v = Number(crop);
+    if (!(v > 0 && v <= 1)) throw new UsageError(`--crop-pct must be a number in (0, 1], got '${crop}'`);
+    options.cropPct = v;
+  }
+  return options;
+}
+
+const IMAGE_FILE = /\.(png|jpe?g)$/i;
+
+/** Each folder among the arguments replaced by its PNG and JPEG files, sorted by name. */
+async function expandFolders(args: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const arg of args) {
+    const isDir = await stat(arg).then((s) => s.isDirectory(), () => false);
+    if (!isDir) {
+      out.push(arg);
+      continue;
+    }
+    const found = (await readdir(arg)).filter((f) => IMAGE_FILE.test(f)).sort().map((f) => join(arg, f));
+    if (found.length === 0) throw new Error(`${arg}: a folder without .png, .jpg or .jpeg files`);
+    out.push(...found);
+  }
+  return out;
+}
+
+async function backendFor(name: string | undefined): Promise<Backend> {
+  if (name !== undefined && name !== 'wasm' && name !== 'reference') throw new UsageError(`--backend must be wasm or reference, got '${name}'`);
+  if (name !== undefined) return createBackend(name as BackendName);
+  try {
+    return await createBackend('wasm');
+  } catch (e) {
+    console.error(`effnet classify: the wasm backend cannot start (${(e as Error).message.split('\n')[0]}); using the reference backend`);
+    return createBackend('reference');
+  }
+}
+
+async function readText(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new Error(`${file}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+  }
+}
+
+/** One header line (the file), then one line a class: probability, label. */
+export function formatResult(file: string, top: readonly Prediction[], first: boolean): string {
+  return [...(first ? [] : ['']), file, ...top.map((p) => `  ${p.probability.toFixed(3)}  ${p.label}`)].join('\n');
+}
+
+/**
+ * "classified 12/40" on stderr when there are more than a few images: rewritten in place on a
+ * terminal, otherwise a line at every tenth of the way.
+ */
+class Progress {
+  private shown = false;
+  private lastTenth = 0;
+  private readonly tty = process.stderr.isTTY === true;
+
+  constructor(private readonly total: number) {}
+
+  update(done: number): void {
+    if (this.total <= 4) return;
+    const text = `classified ${done}/${this.total}`;
+    if (this.tty) {
+      process.stderr.write(`\r${text}\x1b[K`);
+      this.shown = true;
+    } else {
+      const tenth = Math.floor((done * 10) / this.total);
+      if (tenth > this.lastTenth) process.stderr.write(`${text}\n`);
+      this.lastTenth = tenth;
+    }
+  }
+
+  /** Prints something else without leaving the progress line in the middle of it. */
+  interrupt(print: () => void): void {
+    this.clear();
+    print();
+  }
+
+  done(): void {
+    this.clear();
+  }
+
+  private clear(): void {
+    if (this.shown) process.stderr.write('\r\x1b[K');
+    this.shown = false;
+  }
+}

@@ -1,0 +1,81 @@
+import { EfficientNet, type LoadOptions } from '../efficientnet.js';
+import type { Tensor } from '../tensor/tensor.js';
+import type { Checkpoint } from '../weights/checkpoint.js';
+import { fromImageData, type ImageDataLike, type RgbImage } from './image.js';
+import { labelsFor, topK, type Prediction } from './labels.js';
+import { classesFromMetadata, pipelineFromMetadata } from './metadata.js';
+import { makePipeline, preprocessBatch, type Pipeline, type PipelineOptions } from './pipeline.js';
+
+/**
+ * The default model, relative to the package root: an EfficientNet (width 0.5) trained on
+ * Fashion-MNIST, 32×32 input, its classes and pipeline in its metadata. Node's `effnet classify`
+ * reads it from there; a browser fetches or bundles these bytes and calls Classifier.load.
+ */
+export const DEFAULT_MODEL_FILE = 'fixtures/models/fashion-effnet.safetensors';
+
+export interface ClassifierOptions extends LoadOptions {
+  /** Overrides of the preprocessing the checkpoint's metadata (or family) implies. */
+  pipeline?: PipelineOptions;
+  /** Class names; else the checkpoint's metadata 'classes', else ImageNet's for 1000 classes. */
+  labels?: readonly string[];
+  /** Where `labels` came from, for errors. */
+  labelsName?: string;
+}
+
+export interface ClassifyOptions {
+  /** How many classes to report per image (default 5, at most the class count). */
+  top?: number;
+}
+
+/** An EfficientNet with the pipeline that prepares its input and the names of its classes. */
+export class Classifier {
+  private constructor(
+    readonly model: EfficientNet,
+    readonly pipeline: Pipeline,
+    readonly labels: readonly string[],
+  ) {}
+
+  /** Loads a checkpoint (bytes in hand, no file system) with its metadata's pipeline and classes. */
+  static async load(checkpoint: Checkpoint, options: ClassifierOptions = {}): Promise<Classifier> {
+    return Classifier.fromModel(await EfficientNet.load(checkpoint, options), options);
+  }
+
+  /**
+   * Pipeline: the family's defaults at the model's resolution, then the checkpoint's metadata,
+   * then `options.pipeline`. Labels as in ClassifierOptions.
+   */
+  static fromModel(model: EfficientNet, options: Omit<ClassifierOptions, keyof LoadOptions> = {}): Classifier {
+    const name = model.checkpoint?.name ?? 'model';
+    const meta = pipelineFromMetadata(model.metadata, name);
+    const pipeline = makePipeline({ size: model.plan.resolution, family: model.family, ...meta, ...options.pipeline });
+    const labels = labelsFor(model.plan.numClasses, options.labels ?? classesFromMetadata(model.metadata, name), options.labels ? (options.labelsName ?? 'labels') : name);
+    return new Classifier(model, pipeline, labels);
+  }
+
+  /** The network input for these images: [N, size, size, 3]. */
+  preprocess(images: readonly (RgbImage | ImageDataLike)[]): Tensor {
+    return preprocessBatch(images.map(asRgb), this.pipeline);
+  }
+
+  /** The top classes of each image, in the order given, in one batch (split large sets yourself). */
+  classify(images: readonly (RgbImage | ImageDataLike)[], options: ClassifyOptions = {}): Prediction[][] {
+    if (images.length === 0) return [];
+    return topK(this.model.run(this.preprocess(images)), this.labels, options.top ?? 5);
+  }
+
+  /** A batch size that keeps a batch's activations near 0.5 M pixels per channel (1 at 600×600). */
+  get batchSize(): number {
+    return Math.max(1, Math.min(32, Math.floor(524_288 / this.pipeline.size ** 2)));
+  }
+}
+
+/** RGB (3 bytes a pixel) as is; RGBA ImageData composited onto white. */
+function asRgb(image: RgbImage | ImageDataLike): RgbImage {
+  const n = image.width * image.height;
+  if (image.data.length === n * 3) {
+    const { buffer, byteOffset, byteLength } = image.data;
+    return { width: image.width, height: image.height, data: new Uint8Array(buffer, byteOffset, byteLength) };
+  }
+  if (image.data.length === n * 4) return fromImageData(image);
+  throw new Error(`image data has ${image.data.length} bytes for ${image.width}×${image.height}: neither RGB nor RGBA`);
+}

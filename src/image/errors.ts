@@ -1,0 +1,7 @@
+/** A file that is not an image effnet can read: the message names the file and the problem. */
+export class ImageError extends Error {
+  constructor(readonly file: string, problem: string) {
+    super(`${file}: ${problem}`);
+    this.name = 'ImageError';
+  }
+}
