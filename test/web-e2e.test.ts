@@ -1,0 +1,99 @@
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { serve } from '../web/serve.mjs';
+
+// The static page in a real browser: Debian's chromium, headless, driven by playwright-core,
+// on the site web/build.mjs writes, served from 127.0.0.1. One page load serves every check.
+
+const root = new URL('..', import.meta.url).pathname;
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const IMAGE = 'fixtures/images/ankle-boot-112.png';
+const SHOT = 'test-output/web-e2e.png';
+const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+const effnetJson = (...args: string[]) => JSON.parse(execFileSync(process.execPath, [`${root}bin/effnet.js`, ...args, '--json'], { cwd: root, encoding: 'utf8' }));
+
+interface Session {
+  server: Server;
+  url: string;
+  browser: Browser;
+  page: Page;
+  requests: string[];
+  problems: string[];
+}
+
+// Set up by the first test that needs it, not in beforeAll: a missing chromium then fails every
+// test with its message, where a failing hook would leave them counted as skipped.
+let session: Promise<Session> | undefined;
+const open = () => (session ??= start());
+
+async function start(): Promise<Session> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} is missing: the browser test needs Debian's chromium (apt-get install -y chromium, as .ci/run does), or CHROMIUM=/path/to/chrome`);
+  }
+  execFileSync(process.execPath, [`${root}web/build.mjs`], { cwd: root, stdio: 'pipe' });
+  const { server, url } = await serve(`${root}web/dist`, 0);
+  // playwright-core gives each launch a fresh temporary profile (its own --user-data-dir).
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+  const requests: string[] = [];
+  const problems: string[] = [];
+  page.on('request', (r) => requests.push(r.url()));
+  page.on('pageerror', (e) => problems.push(e.message));
+  await page.goto(url);
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
+  return { server, url, browser, page, requests, problems };
+}
+
+afterAll(async () => {
+  const s = await session?.catch(() => undefined);
+  await s?.browser.close();
+  s?.server.close();
+});
+
+describe('the web page in chromium', () => {
+  it('shows the params and MACs of `effnet summary phi=X --json` after the φ slider moves', async () => {
+    const { page } = await open();
+    await page.focus('#phi');
+    for (let i = 0; i < 15; i++) await page.keyboard.press('ArrowRight');
+    const phi = await page.inputValue('#phi');
+    expect(phi).toBe('1.5');
+    const expected = effnetJson('summary', `phi=${phi}`);
+    await expect.poll(() => page.getAttribute('[data-testid="params"]', 'data-value')).toBe(String(expected.params));
+    expect(await page.textContent('[data-testid="params"]')).toBe(expected.params.toLocaleString('en-US'));
+    expect(await page.getAttribute('[data-testid="macs"]', 'data-value')).toBe(String(expected.macs));
+    expect(await page.textContent('[data-testid="blocks"]')).toBe(String(expected.blocks));
+  });
+
+  it('classifies a fixture image in its worker with the top-1 label `effnet classify` prints', async () => {
+    const { page } = await open();
+    const [{ top: [expected] }] = effnetJson('classify', IMAGE) as { top: { label: string; probability: number }[] }[];
+    await page.setInputFiles('input[type=file]#image', `${root}${IMAGE}`);
+    await page.waitForSelector('[data-testid="top1"], #status[data-state="error"]', { timeout: 60_000 });
+    expect(await page.getAttribute('#status', 'data-state'), (await page.textContent('#status'))!).toBe('ready');
+    expect(await page.getAttribute('body', 'data-backend'), (await page.textContent('#notice'))!).toBe('wasm');
+    const top1 = page.locator('[data-testid="top1"]');
+    expect(await top1.textContent()).toBe(expected!.label);
+    // A PNG decodes to the same pixels in pngjs and in the browser, and pipeline and kernels are
+    // the same code: the same probability, not just the same class.
+    expect(Number(await top1.getAttribute('data-probability'))).toBeCloseTo(expected!.probability, 5);
+    expect(await page.textContent('#latency')).toMatch(/inference \d+\.\d+ ms \(median of \d+ runs?\)/);
+    expect(await page.locator('#stage-times .bar-row').count()).toBeGreaterThanOrEqual(9);
+
+    mkdirSync(`${root}test-output`, { recursive: true });
+    await page.screenshot({ path: `${root}${SHOT}`, fullPage: true });
+    // UPDATE_SCREENSHOT=1 refreshes the README's picture (docs/web-screenshot.png) from this run.
+    if (process.env.UPDATE_SCREENSHOT) copyFileSync(`${root}${SHOT}`, `${root}docs/web-screenshot.png`);
+  });
+
+  it('runs from its own origin only, without cross-origin isolation (no SharedArrayBuffer) and without page errors', async () => {
+    const { page, url, requests, problems } = await open();
+    const origin = new URL(url).origin;
+    expect(requests.filter((r) => !r.startsWith(origin) && !r.startsWith('blob:') && !r.startsWith('data:'))).toEqual([]);
+    expect(await page.evaluate(() => globalThis.crossOriginIsolated)).toBe(false);
+    expect(problems).toEqual([]);
+  });
+});
