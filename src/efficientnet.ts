@@ -1,4 +1,4 @@
-import type { Backend, BackendName, CompiledModel, RunOptions } from './backends/backend.js';
+import type { Backend, BackendName, CompiledModel, RunOptions, StepProfile } from './backends/backend.js';
 import { createBackend } from './backends/index.js';
 import type { PaddingMode } from './model/layers.js';
 import { buildPlan, type Plan } from './model/plan.js';
@@ -79,6 +79,21 @@ export class EfficientNet {
   run(x: Tensor, options?: RunOptions): Tensor {
     if (x.rank !== 4 || x.shape[3] !== 3) throw new Error(`input must be [N, H, W, 3], got [${x.shape.join(', ')}]`);
     return this.compiledFor(x.shape[1]!, x.shape[2]!).model.run(x, options);
+  }
+
+  /**
+   * What each step of a run costs on the first image of x: every layer on the reference
+   * backend, every fused kernel call (named after its last Keras layer) on wasm.
+   */
+  profile(x: Tensor, repeats = 1): StepProfile[] {
+    if (x.rank !== 4 || x.shape[3] !== 3) throw new Error(`input must be [N, H, W, 3], got [${x.shape.join(', ')}]`);
+    return this.compiledFor(x.shape[1]!, x.shape[2]!).model.profile(x, repeats);
+  }
+
+  /** Frees what the backend holds for this model (the wasm backend's weights and arena). */
+  dispose(): void {
+    for (const { model } of this.compiled.values()) model.dispose?.();
+    this.compiled.clear();
   }
 
   summary(): ModelSummary {

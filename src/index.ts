@@ -1,7 +1,7 @@
 // effnet's edge-safe public API: nothing below this file imports node: modules.
 export { EfficientNet, type CreateOptions, type LoadOptions, type ModelOptions } from './efficientnet.js';
 export { createBackend } from './backends/index.js';
-export type { Backend, BackendName, CompiledModel, ConvOptions, Ops, RunOptions } from './backends/backend.js';
+export type { Backend, BackendName, CompiledModel, ConvOptions, Ops, RunOptions, StepProfile } from './backends/backend.js';
 export { Tensor, sizeOf, type Shape } from './tensor/tensor.js';
 export { readNpy, writeNpy, NpyError } from './tensor/npy.js';
 export { buildPlan, type Plan, type PlanOptions, type StageSummary } from './model/plan.js';

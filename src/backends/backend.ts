@@ -40,9 +40,21 @@ export interface RunOptions {
   dump?: (layer: string, output: Tensor) => void;
 }
 
+/** What one step of a run cost: a layer on the reference backend, a fused kernel call on wasm. */
+export interface StepProfile {
+  /** The Keras name of the step's (last) layer. */
+  name: string;
+  /** Fastest time over the repeats, in milliseconds. */
+  ms: number;
+  /** Multiply-adds of the layers the step covers. */
+  macs: number;
+}
+
 /** A plan bound to its weights on one backend, ready to run. */
 export interface CompiledModel {
   run(x: Tensor, options?: RunOptions): Tensor;
+  /** Times each step on the first image of x, keeping each step's fastest of `repeats` runs. */
+  profile(x: Tensor, repeats?: number): StepProfile[];
   dispose?(): void;
 }
 

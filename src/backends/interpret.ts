@@ -1,7 +1,7 @@
-import type { CompiledModel, Ops, RunOptions } from './backend.js';
+import type { CompiledModel, Ops, RunOptions, StepProfile } from './backend.js';
 import type { Layer } from '../model/layers.js';
 import type { Plan } from '../model/plan.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
 import { checkWeights, getWeight, type WeightMap } from '../weights/weights.js';
 
 /**
@@ -13,22 +13,40 @@ export function interpret(ops: Ops, plan: Plan, weights: WeightMap): CompiledMod
   checkWeights(plan, weights);
   const lastUse = new Map<string, number>();
   plan.layers.forEach((l, i) => l.inputs.forEach((name) => lastUse.set(name, i)));
+  const forward = (x: Tensor, after: (layer: Layer, out: Tensor) => void): Tensor => {
+    const [, h, w, c] = x.shape;
+    const [ph, pw, pc] = plan.inputShape;
+    if (x.rank !== 4 || h !== ph || w !== pw || c !== pc) {
+      throw new Error(`input [${x.shape.join(', ')}] does not fit the plan's [N, ${plan.inputShape.join(', ')}]`);
+    }
+    const values = new Map<string, Tensor>([['input', x]]);
+    let out = x;
+    plan.layers.forEach((layer, i) => {
+      out = step(ops, layer, layer.inputs.map((name) => values.get(name)!), weights);
+      values.set(layer.name, out);
+      after(layer, out);
+      for (const name of layer.inputs) if (lastUse.get(name) === i) values.delete(name);
+    });
+    return out;
+  };
   return {
     run(x: Tensor, options: RunOptions = {}): Tensor {
-      const [, h, w, c] = x.shape;
-      const [ph, pw, pc] = plan.inputShape;
-      if (x.rank !== 4 || h !== ph || w !== pw || c !== pc) {
-        throw new Error(`input [${x.shape.join(', ')}] does not fit the plan's [N, ${plan.inputShape.join(', ')}]`);
+      return forward(x, (layer, out) => options.dump?.(layer.name, out));
+    },
+    profile(x: Tensor, repeats = 1): StepProfile[] {
+      const one = new Tensor([1, ...x.shape.slice(1)], x.data.subarray(0, x.size / x.shape[0]!));
+      const best = plan.layers.map(() => Infinity);
+      for (let r = 0; r < repeats; r++) {
+        let i = 0;
+        let last = performance.now();
+        forward(one, () => {
+          const now = performance.now();
+          best[i] = Math.min(best[i]!, now - last);
+          i++;
+          last = now;
+        });
       }
-      const values = new Map<string, Tensor>([['input', x]]);
-      let out = x;
-      plan.layers.forEach((layer, i) => {
-        out = step(ops, layer, layer.inputs.map((name) => values.get(name)!), weights);
-        values.set(layer.name, out);
-        options.dump?.(layer.name, out);
-        for (const name of layer.inputs) if (lastUse.get(name) === i) values.delete(name);
-      });
-      return out;
+      return plan.layers.map((l, i) => ({ name: l.name, ms: best[i]!, macs: l.macs }));
     },
   };
 }

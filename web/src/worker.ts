@@ -6,7 +6,7 @@ import { checkpointFromFiles, fetchDefaultCheckpoint } from './checkpoint.js';
 import { decodeImage } from './decode.js';
 import { describeModel, loadClassifier } from './models.js';
 import type { BackendChoice, Reply, Request } from './protocol.js';
-import { median, releaseProfiler, timedRun } from './timing.js';
+import { median, timedRun } from './timing.js';
 
 const post = (reply: Reply) => self.postMessage(reply);
 const wanted: BackendChoice = new URLSearchParams(self.location.search).get('backend') === 'reference' ? 'reference' : 'wasm';
@@ -68,7 +68,7 @@ async function handle(req: Request): Promise<void> {
       const variant = req.variant.trim() ? parseVariant(req.variant) : undefined;
       const checkpoint = await checkpointFromFiles(req.files);
       const loaded = await withFallback((b) => loadClassifier(checkpoint, b, variant));
-      if (classifier) releaseProfiler(classifier.model);
+      classifier?.model.dispose();
       classifier = loaded;
       post({ type: 'loaded', id: req.id, model: describeModel(classifier) });
       return;
@@ -87,6 +87,7 @@ async function handle(req: Request): Promise<void> {
         post({ type: 'progress', id: req.id, message: `Benchmark run ${i + 1}/${req.runs}: ${runsMs[i]!.toFixed(1)} ms` });
       }
       post({ type: 'bench', id: req.id, variant: model.plan.coefficients.name, resolution: model.plan.resolution, backend: backend.name, runsMs, medianMs: median(runsMs) });
+      model.dispose();
       return;
     }
   }

@@ -1,4 +1,4 @@
-import type { CompiledModel, RunOptions } from '../backend.js';
+import type { CompiledModel, RunOptions, StepProfile } from '../backend.js';
 import type { BatchNormLayer, Layer } from '../../model/layers.js';
 import type { Plan } from '../../model/plan.js';
 import { Tensor, sizeOf } from '../../tensor/tensor.js';
@@ -13,8 +13,8 @@ import { batchNormAffine, foldBatchNorm, packAffine, packConv, packDense, packDe
 export interface WasmCompiledModel extends CompiledModel {
   readonly ops: readonly FusedOp[];
   readonly memory: { weightBytes: number; arenaBytes: number; scratchBytes: number };
-  /** Each op's fastest time over `repeats` runs of the first image of x, with its multiply-adds. */
-  profile(x: Tensor, repeats: number): { name: string; kind: FusedOp['kind']; ms: number; macs: number }[];
+  /** Each fused op's fastest time over `repeats` runs of the first image of x, with its multiply-adds. */
+  profile(x: Tensor, repeats?: number): (StepProfile & { kind: FusedOp['kind'] })[];
 }
 
 /**
@@ -108,7 +108,7 @@ export function compileWasm(heap: Heap, plan: Plan, weights: WeightMap): WasmCom
       if (dumps) ops.forEach((op, s) => options.dump!(op.name, new Tensor([batch, ...shapes.get(op.name)!], dumps[s])));
       return new Tensor([batch, ...outputShape], out);
     },
-    profile(x: Tensor, repeats: number) {
+    profile(x: Tensor, repeats = 1) {
       check(x);
       const best = steps.map(() => Infinity);
       for (let r = 0; r < repeats; r++) {
