@@ -43,3 +43,33 @@ export function torchRef(module: string, role: string, kind: 'conv' | 'depthwise
   if (role === 'bias') return { key: `${module}.bias`, layout: 'tf' };
   return { key: `${module}.weight`, layout: kind === 'conv' ? 'oihw' : kind };
 }
+
+export type TorchKind = 'conv' | 'depthwise' | 'bn' | 'linear';
+/** The PyTorch module holding a Keras layer's weights, and what kind of module it is. */
+export type TorchModule = readonly [module: string, kind: TorchKind];
+type BlockPart = NonNullable<ReturnType<typeof blockPart>>;
+
+/**
+ * Every Keras weight of the plan → its PyTorch key, for a family described by where it keeps
+ * the stem and head layers and, per block, each block layer (`expands`: the block has an
+ * expand conv, which shifts the module numbering of timm and torchvision alike).
+ */
+export function torchSources(
+  family: string,
+  plan: Plan,
+  outside: Readonly<Record<string, TorchModule>>,
+  inBlock: (bp: BlockPart, expands: boolean) => TorchModule | undefined,
+): Map<string, SourceRef> {
+  const layers = new Set(plan.layers.map((l) => l.name));
+  const refs = new Map<string, SourceRef>();
+  for (const layer of plan.layers) {
+    const bp = blockPart(layer.name);
+    const expands = bp !== null && layers.has(`block${bp.stage}${String.fromCharCode(97 + bp.repeat)}_expand_conv`);
+    const module = bp ? inBlock(bp, expands) : outside[layer.name];
+    for (const w of layer.weights) {
+      if (!module) throw new Error(`${family} names: no mapping for ${w.name}`);
+      refs.set(w.name, torchRef(module[0], w.role, module[1]));
+    }
+  }
+  return refs;
+}
