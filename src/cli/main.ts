@@ -1,9 +1,11 @@
+import { bench } from './bench.js';
 import { classify } from './classify.js';
 import { UsageError, type Command } from './command.js';
 import { infer } from './infer.js';
 import { summary } from './summary.js';
+import { verify } from './verify.js';
 
-const commands: Command[] = [summary, classify, infer];
+const commands: Command[] = [summary, classify, infer, verify, bench];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -1,0 +1,93 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../src/cli/main.js';
+import { readNpy, writeNpy } from '../src/tensor/npy.js';
+
+const GOLDEN = new URL('../fixtures/golden/', import.meta.url).pathname;
+const tmp = mkdtempSync(join(tmpdir(), 'effnet-verify-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** Runs `effnet …` in-process: exit code, stdout and stderr. */
+async function effnet(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
+  const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
+  try {
+    return { code: await main(argv), stdout: out.join('\n'), stderr: err.join('\n') };
+  } finally {
+    log.mockRestore();
+    error.mockRestore();
+  }
+}
+
+interface JsonResult { case: string; producer: string; backend: string; compared: number; stored: number; worstLayer: string; worstRelative: number; tolerance: number; result: string; failures: string[] }
+
+describe('effnet verify', () => {
+  it('passes tfjs-b1-64 on wasm with its worst layer below the manifest tolerance (--json)', async () => {
+    const r = await effnet('verify', '--case', 'tfjs-b1-64', '--backend', 'wasm', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const results = JSON.parse(r.stdout) as JsonResult[];
+    expect(results).toHaveLength(1);
+    const [c] = results;
+    expect(c).toMatchObject({ case: 'tfjs-b1-64', backend: 'wasm', producer: 'tfjs-layers 4.22.0, cpu', result: 'PASS', failures: [], tolerance: 1e-4 });
+    expect(c!.compared).toBeGreaterThanOrEqual(Math.ceil(c!.stored / 2));
+    expect(c!.worstRelative).toBeGreaterThan(0);
+    expect(c!.worstRelative).toBeLessThan(c!.tolerance);
+  });
+
+  it('prints a table row per case and backend with producer, layers, worst layer, tolerance and PASS', async () => {
+    const r = await effnet('verify', '--case', 'torch-custom-32,tfjs-b1-64');
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.split('\n');
+    expect(lines[0]).toMatch(/^case +producer +backend +layers +worst layer +error \/ max\|golden\| +tolerance +time +result$/);
+    expect(lines.filter((l) => / PASS$/.test(l))).toHaveLength(4);
+    expect(r.stdout).toMatch(/torch-custom-32 +torchvision 0\.14\.1a0, torch cpu \(eval, float32\) +reference +17\/17 +\S+ +\d\.\d\de-\d+ +1e-4 /);
+    expect(r.stdout).toMatch(/4 of 4 checks passed/);
+  });
+
+  it('fails a case whose golden was altered, exit code 1, naming the layer', async () => {
+    const dir = join(tmp, 'corrupt');
+    cpSync(join(GOLDEN, 'tfjs-b1-64'), join(dir, 'tfjs-b1-64'), { recursive: true });
+    const file = join(dir, 'tfjs-b1-64', 'block5d_add.npy');
+    const t = readNpy(new Uint8Array(readFileSync(file)), file);
+    t.data[7] = t.data[7]! + 1;
+    writeFileSync(file, writeNpy(t));
+    const r = await effnet('verify', '--fixtures', dir, '--backend', 'wasm');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/tfjs-b1-64 .* wasm +8\/8 +block5d_add .* FAIL/);
+    expect(r.stdout).toMatch(/FAIL tfjs-b1-64 on wasm: block5d_add: max error 1\.0\d\de\+0 = .* at index 7 \[0, 0, 0, 7\]: ours .*, golden .*; first values ours \[/);
+    expect(r.stderr.split('\n').at(-1)).toBe('effnet verify: 1 of 1 checks failed');
+  });
+
+  it('refuses a manifest without a tolerance in one line', async () => {
+    const dir = join(tmp, 'no-tolerance');
+    cpSync(join(GOLDEN, 'tfjs-b1-64'), join(dir, 'tfjs-b1-64'), { recursive: true });
+    const manifest = join(dir, 'tfjs-b1-64', 'manifest.json');
+    const m = JSON.parse(readFileSync(manifest, 'utf8')) as Record<string, unknown>;
+    delete m.tolerance;
+    writeFileSync(manifest, JSON.stringify(m));
+    const r = await effnet('verify', '--fixtures', dir);
+    expect(r.code).toBe(1);
+    expect(r.stderr.split('\n').at(-1)).toBe(`effnet verify: ${manifest}: 'tolerance.relative_to_max_abs_golden' must be a positive number`);
+  });
+
+  it.each([
+    [['--backend', 'gpu'], /--backend must be wasm, reference or both, got 'gpu'/],
+    [['--case', 'tfjs-b9-64'], /unknown case 'tfjs-b9-64' \(cases in .*: tfjs-b0-224, .*fashion-1000\)/],
+    [['--fixtures', '/no/such/dir'], /--fixtures \/no\/such\/dir: not a folder/],
+    [['extra'], /unexpected argument 'extra'/],
+  ])('refuses %j with a usage error', async (args, message) => {
+    const r = await effnet('verify', ...args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+  });
+
+  it('--help prints the usage and exits 0', async () => {
+    const r = await effnet('verify', '--help');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Usage: effnet verify/);
+  });
+});
