@@ -1,13 +1,11 @@
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { BackendName } from '../src/backends/backend.js';
-import { Classifier } from '../src/image/classifier.js';
 import { cropRect, type RgbImage } from '../src/image/image.js';
 import { resizeRgb } from '../src/image/resample.js';
-import { loadCheckpointFile } from '../src/node/checkpoint.js';
 import { readImage } from '../src/node/decode.js';
-import { defaultModelPath } from '../src/node/default-model.js';
-import { readNpy } from '../src/tensor/npy.js';
+import { checkFashion } from '../src/node/fashion.js';
 
 // Oracle: scripts/train/train_fashion.py ran the trained model in PyTorch on these 1,000
 // Fashion-MNIST test images (the first 100 of each class) through torchvision's eval pipeline
@@ -20,7 +18,6 @@ const doc = JSON.parse(readFileSync(new URL('test-1000.json', dir), 'utf8')) as 
   torch_version: string;
   items: { label: number; torch_top1: number }[];
 };
-const torchLogits = readNpy(new Uint8Array(readFileSync(new URL('test-1000-logits.npy', dir))), 'test-1000-logits.npy');
 const tiles = async (sprite: string, size: number): Promise<RgbImage[]> => {
   const image = await readImage(new URL(sprite, dir).pathname);
   return Array.from({ length: doc.count }, (_, i) => cropRect(image, (i % doc.columns) * size, Math.floor(i / doc.columns) * size, size, size));
@@ -37,26 +34,14 @@ describe(`the shipped Fashion-MNIST model against PyTorch ${doc.torch_version} o
   it.each(['reference', 'wasm'] as BackendName[])(
     '%s: the same top-1 as PyTorch on at least 995 of 1,000, accuracy within 0.5 points, logits within 1e-4 × max |logit|',
     async (backend) => {
-      const classifier = Classifier.fromModel(await loadCheckpointFile(defaultModelPath(), { backend }));
-      const images = await tiles('test-1000.png', doc.tile);
-      const logits = classifier.model.run(classifier.preprocess(images));
-      const classes = logits.shape[1]!;
-      expect(logits.shape).toEqual(torchLogits.shape);
-      let agree = 0, correct = 0, maxDiff = 0, maxLogit = 0;
-      for (let i = 0; i < doc.count; i++) {
-        const row = logits.data.subarray(i * classes, (i + 1) * classes);
-        const top1 = row.indexOf(Math.max(...row));
-        if (top1 === doc.items[i]!.torch_top1) agree++;
-        if (top1 === doc.items[i]!.label) correct++;
-        for (let c = 0; c < classes; c++) {
-          maxDiff = Math.max(maxDiff, Math.abs(row[c]! - torchLogits.data[i * classes + c]!));
-          maxLogit = Math.max(maxLogit, Math.abs(torchLogits.data[i * classes + c]!));
-        }
-      }
-      const report = `${backend}: agreement ${agree}/${doc.count}, accuracy ${(correct / doc.count).toFixed(4)} (PyTorch ${torchAccuracy.toFixed(4)}), max |Δlogit| ${maxDiff.toExponential(2)} of ${maxLogit.toFixed(2)}`;
-      expect(agree / doc.count, report).toBeGreaterThanOrEqual(0.995);
-      expect(Math.abs(correct / doc.count - torchAccuracy), report).toBeLessThanOrEqual(0.005);
-      expect(maxDiff, report).toBeLessThanOrEqual(1e-4 * maxLogit);
+      const r = await checkFashion(fileURLToPath(new URL('../fixtures/', import.meta.url)), backend);
+      const report = `${backend}: agreement ${r.agree}/${r.count}, accuracy ${r.accuracy.toFixed(4)} (PyTorch ${r.torchAccuracy.toFixed(4)}), max |Δlogit| ${r.maxError.toExponential(2)} of ${r.maxLogit.toFixed(2)}`;
+      expect(r.count).toBe(1000);
+      expect(r.torchAccuracy).toBe(torchAccuracy);
+      expect(r.agree / r.count, report).toBeGreaterThanOrEqual(0.995);
+      expect(Math.abs(r.accuracy - r.torchAccuracy), report).toBeLessThanOrEqual(0.005);
+      expect(r.maxError, report).toBeLessThanOrEqual(1e-4 * r.maxLogit);
+      expect(r.ok, r.failures.join('; ')).toBe(true);
     },
   );
 });
