@@ -10,7 +10,7 @@ function stats(t: Tensor) {
   return { finite: t.data.every(Number.isFinite), rms: Math.sqrt(sq / t.size) };
 }
 
-describe('EfficientNet on the reference backend', () => {
+describe('EfficientNet with seeded weights (reference backend unless named)', () => {
   it('b0 @224: deterministic for a seed, finite, non-trivial and input-dependent in every layer', async () => {
     const model = await EfficientNet.create({ variant: 'b0', backend: 'reference', seed: 7 });
     const x = randomInput([1, 224, 224, 3], 1);
@@ -28,6 +28,24 @@ describe('EfficientNet on the reference backend', () => {
     const other = await EfficientNet.create({ variant: 'b0', backend: 'reference', seed: 8 });
     expect(other.run(x).data).not.toEqual(a.data);
     expect(model.run(randomInput([1, 224, 224, 3], 2)).data).not.toEqual(a.data);
+  });
+
+  it('b7, the deepest variant, stays bounded and input-dependent for every seed tried (damped residual branches)', async () => {
+    for (const seed of [1, 2, 3, 4, 5, 6]) {
+      const model = await EfficientNet.create({ variant: 'b7', backend: 'wasm', seed, resolution: 64 });
+      let worst = 0;
+      const y = model.run(randomInput([1, 64, 64, 3], 9), { dump: (_, t) => void (worst = Math.max(worst, stats(t).rms)) });
+      const other = model.run(randomInput([1, 64, 64, 3], 10));
+      let diff = 0, norm = 0;
+      for (let i = 0; i < y.size; i++) {
+        diff += (y.data[i]! - other.data[i]!) ** 2;
+        norm += y.data[i]! ** 2;
+      }
+      expect(stats(y).finite, `seed ${seed}`).toBe(true);
+      expect(worst, `seed ${seed}: largest layer rms`).toBeLessThan(2);
+      expect(Math.sqrt(diff / norm), `seed ${seed}: logits move with the input`).toBeGreaterThan(0.01);
+      model.dispose();
+    }
   });
 
   it('runs a batch of 2 as two batches of 1', async () => {

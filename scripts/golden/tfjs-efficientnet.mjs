@@ -161,15 +161,17 @@ export function mulberry32(seed) {
 /**
  * The seeded scheme of effnet's randomWeights: one mulberry32(seed) stream over the weights in
  * Keras order, each tensor row-major in its TF layout, u = 2·next() − 1, then by role:
- * kernel/depthwise_kernel u·√(6/fanIn) (fanIn = all dims but the last; kh·kw for depthwise),
- * bias/beta/moving_mean 0.02·u, gamma 1 + 0.25·u, moving_variance 1 + 0.5·u.
- * Returns Map<name, Float32Array> in that order.
+ * kernel/depthwise_kernel u·√(7/fanIn) (fanIn = all dims but the last; kh·kw for depthwise),
+ * bias/beta/moving_mean 0.02·u, gamma (1 + 0.25·u) times 0.35 in the project_bn of a block
+ * that ends in a residual add (`residualBranches`: the names of those batch norm layers),
+ * moving_variance 1 + 0.5·u. Returns Map<name, Float32Array> in that order.
  */
-export function seededValues(weights, seed) {
+export function seededValues(weights, seed, residualBranches = new Set()) {
   const next = mulberry32(seed);
   const values = new Map();
   for (const { name, shape } of weights) {
     const role = name.slice(name.lastIndexOf('/') + 1);
+    const damped = residualBranches.has(name.slice(0, name.lastIndexOf('/')));
     const size = shape.reduce((a, b) => a * b, 1);
     const fanIn = role === 'depthwise_kernel' ? shape[0] * shape[1] : shape.slice(0, -1).reduce((a, b) => a * b, 1);
     const data = new Float32Array(size);
@@ -177,11 +179,11 @@ export function seededValues(weights, seed) {
       const u = 2 * next() - 1;
       switch (role) {
         case 'kernel':
-        case 'depthwise_kernel': data[i] = u * Math.sqrt(6 / fanIn); break;
+        case 'depthwise_kernel': data[i] = u * Math.sqrt(7 / fanIn); break;
         case 'bias':
         case 'beta':
         case 'moving_mean': data[i] = 0.02 * u; break;
-        case 'gamma': data[i] = 1 + 0.25 * u; break;
+        case 'gamma': data[i] = (1 + 0.25 * u) * (damped ? 0.35 : 1); break;
         case 'moving_variance': data[i] = 1 + 0.5 * u; break;
         default: throw new Error(`seededValues: no scheme for weight ${name}`);
       }
@@ -194,7 +196,8 @@ export function seededValues(weights, seed) {
 /** Fills the model with the seeded scheme (see seededValues); returns the values by name. */
 export function setSeededWeights(model, seed) {
   const weights = kerasWeights(model);
-  const values = seededValues(weights, seed);
+  const residualBranches = new Set(model.layers.map((l) => l.name).filter((n) => n.endsWith('_add')).map((n) => n.replace(/_add$/, '_project_bn')));
+  const values = seededValues(weights, seed, residualBranches);
   setWeights(model, values);
   return values;
 }

@@ -20,28 +20,33 @@ export function mulberry32(seed: number): () => number {
 /**
  * The seeded weight scheme. Weights are drawn in the plan's (= Keras's) weight order, each
  * tensor's values in row-major order of its TF layout, from u = 2·next() − 1 ∈ [−1, 1):
- *   kernel, depthwise_kernel  u · √(6 / fanIn)  (variance 2/fanIn, He; fanIn = kh·kw·cin, kh·kw, or in)
+ *   kernel, depthwise_kernel  u · √(7 / fanIn)  (fanIn = kh·kw·cin, kh·kw, or in)
  *   bias, beta, moving_mean   0.02 · u
- *   gamma                     1 + 0.25 · u
+ *   gamma                     (1 + 0.25 · u), times 0.35 in a residual block's project_bn
  *   moving_variance           1 + 0.5 · u
- * He-scaled kernels, near-identity batch norms and small offsets keep activations finite,
- * non-trivial and input-dependent through every block of every variant.
+ * Batch norms here do not normalise (their statistics are drawn, not measured), so each
+ * residual add would multiply the signal by about (1 + branch gain): damping the branches, as
+ * zero-init-residual recipes do, keeps B7's 55 blocks from exploding for any seed, while the
+ * kernel gain keeps B0's 16 from fading, so every layer stays finite, non-trivial and
+ * input-dependent.
  */
-export function randomValue(spec: WeightSpec, u: number): number {
+export function randomValue(spec: WeightSpec, u: number, residualBranch = false): number {
   switch (spec.role) {
     case 'kernel':
     case 'depthwise_kernel':
-      return u * Math.sqrt(6 / fanIn(spec));
+      return u * Math.sqrt(7 / fanIn(spec));
     case 'bias':
     case 'beta':
     case 'moving_mean':
       return 0.02 * u;
     case 'gamma':
-      return 1 + 0.25 * u;
+      return (1 + 0.25 * u) * (residualBranch ? RESIDUAL_DAMPING : 1);
     case 'moving_variance':
       return 1 + 0.5 * u;
   }
 }
+
+const RESIDUAL_DAMPING = 0.35;
 
 function fanIn(spec: WeightSpec): number {
   const s = spec.shape;
@@ -53,10 +58,12 @@ function fanIn(spec: WeightSpec): number {
 export function randomWeights(plan: Plan, seed: number): Map<string, Tensor> {
   const next = mulberry32(seed);
   const weights = new Map<string, Tensor>();
+  const residualBranches = new Set(plan.layers.filter((l) => l.kind === 'add').map((l) => l.name.replace(/_add$/, '_project_bn')));
   for (const layer of plan.layers) {
+    const damped = residualBranches.has(layer.name);
     for (const spec of layer.weights) {
       const t = Tensor.zeros(spec.shape);
-      for (let i = 0; i < t.size; i++) t.data[i] = randomValue(spec, 2 * next() - 1);
+      for (let i = 0; i < t.size; i++) t.data[i] = randomValue(spec, 2 * next() - 1, damped);
       weights.set(spec.name, t);
     }
   }
