@@ -1,0 +1,4 @@
+// effnet/node: the Node-only helpers (file system, pngjs) beside the edge-safe core.
+export { readCheckpointFile, loadCheckpointFile } from './checkpoint.js';
+export { decodeImage, readImage, type DecodeOptions } from './decode.js';
+export { defaultModelPath } from './default-model.js';
