@@ -1,27 +1,13 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../src/cli/main.js';
+import { afterAll, describe, expect, it } from 'vitest';
 import { readNpy, writeNpy } from '../src/tensor/npy.js';
+import { effnet } from './run-cli.js';
 
 const GOLDEN = new URL('../fixtures/golden/', import.meta.url).pathname;
 const tmp = mkdtempSync(join(tmpdir(), 'effnet-verify-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-/** Runs `effnet …` in-process: exit code, stdout and stderr. */
-async function effnet(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-  const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
-  try {
-    return { code: await main(argv), stdout: out.join('\n'), stderr: err.join('\n') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
-}
 
 interface JsonResult { case: string; producer: string; backend: string; compared: number; stored: number; worstLayer: string; worstRelative: number; tolerance: number; result: string; failures: string[] }
 

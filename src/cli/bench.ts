@@ -1,14 +1,12 @@
 import os from 'node:os';
-import type { BackendName, CompiledModel, StepProfile } from '../backends/backend.js';
+import type { CompiledModel, StepProfile } from '../backends/backend.js';
 import { createBackend } from '../backends/index.js';
 import type { WasmCompiledModel } from '../backends/wasm/index.js';
 import { instantiateKernels } from '../backends/wasm/module.js';
 import type { Layer } from '../model/layers.js';
 import { buildPlan, type Plan } from '../model/plan.js';
-import { parseVariant } from '../model/scaling.js';
 import { randomInput, randomWeights } from '../weights/random.js';
-import { parse, stringOption, UsageError, type Command } from './command.js';
-import { intOption } from './summary.js';
+import { backendOption, countOption, intOption, parse, stringOption, UsageError, variantOption, type Command } from './command.js';
 
 const usage = `Usage: effnet bench [--model b0…b7|phi=X] [--resolution N] [--batch N] [--runs N]
          [--warmup N] [--backend wasm|reference] [--json]
@@ -27,7 +25,7 @@ For the comparison with TF.js (tfjs-backend-wasm and -cpu) on the same weights a
   --backend B       wasm (default) or reference
   --json            {model, resolution, batch, backend, machine, latency, families, steps, memory}`;
 
-export interface FamilyTime {
+interface FamilyTime {
   family: string;
   steps: number;
   macs: number;
@@ -50,14 +48,8 @@ export const bench: Command = {
     }, usage);
     if (values.help) return void console.log(usage);
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'\n${usage}`);
-    const backendName = stringOption(values, 'backend') ?? 'wasm';
-    if (backendName !== 'wasm' && backendName !== 'reference') throw new UsageError(`--backend must be wasm or reference, got '${backendName}'`);
-    let variant;
-    try {
-      variant = parseVariant(stringOption(values, 'model') ?? 'b0');
-    } catch (e) {
-      throw new UsageError(`--model: ${(e as Error).message}`);
-    }
+    const backendName = backendOption(values) ?? 'wasm';
+    const variant = variantOption(values) ?? 'b0';
     const wasm = backendName === 'wasm';
     const resolution = intOption(stringOption(values, 'resolution'), '--resolution');
     const batch = intOption(stringOption(values, 'batch'), '--batch') ?? 1;
@@ -70,7 +62,7 @@ export const bench: Command = {
     const label = `${plan.coefficients.name} @${plan.resolution}, batch ${batch}, ${backendName} backend`;
     log(`effnet bench: ${label}: drawing seeded weights…`);
     const weights = randomWeights(plan, 1);
-    const backend = await createBackend(backendName as BackendName);
+    const backend = await createBackend(backendName);
     let model: CompiledModel;
     let x;
     try {
@@ -115,7 +107,7 @@ export const bench: Command = {
  * the group after its last one; the reference backend runs one layer a step), and its family is
  * that of its first layer other than dropout: a conv by kernel and stride, SE layers as squeeze-excite.
  */
-export function familyTimes(plan: Plan, steps: readonly StepProfile[]): FamilyTime[] {
+function familyTimes(plan: Plan, steps: readonly StepProfile[]): FamilyTime[] {
   const index = new Map(plan.layers.map((l, i) => [l.name, i]));
   const by = new Map<string, FamilyTime>();
   let next = 0;
@@ -160,13 +152,6 @@ function stats(times: number[]): { median: number; min: number; max: number; run
 
 function machine() {
   return { cpu: os.cpus()[0]?.model ?? 'unknown', nproc: os.availableParallelism(), node: process.version, platform: `${os.platform()} ${os.arch()}` };
-}
-
-function countOption(text: string | undefined, flag: string): number | undefined {
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${flag} must be a whole number, got '${text}'`);
-  return n;
 }
 
 const mib = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;

@@ -12,8 +12,7 @@ import { parseVariant } from '../model/scaling.js';
 import { loadCheckpointFile } from '../node/checkpoint.js';
 import { readImage } from '../node/decode.js';
 import { defaultModelPath } from '../node/default-model.js';
-import { parse, stringOption, UsageError, type Command, type ParsedArgs } from './command.js';
-import { intOption } from './summary.js';
+import { backendOption, intOption, parse, stringOption, UsageError, type Command, type ParsedArgs } from './command.js';
 
 const usage = `Usage: effnet classify <image or folder…> [--weights W] [--model M] [--top K] [--json]
          [--labels FILE] [--backend wasm|reference] [--family F] [--resize N] [--crop-pct X]
@@ -63,7 +62,7 @@ export const classify: Command = {
     const labelsFile = stringOption(values, 'labels');
     const labels = labelsFile === undefined ? undefined : parseLabels(await readText(labelsFile), labelsFile);
 
-    const backend = await backendFor(stringOption(values, 'backend'));
+    const backend = await backendFor(backendOption(values));
     const weights = stringOption(values, 'weights') ?? defaultModelPath();
     const net = await loadCheckpointFile(weights, { backend, family, variant: model === undefined ? undefined : parseVariant(model) });
     const classifier = Classifier.fromModel(net, { pipeline, labels, labelsName: labelsFile });
@@ -150,9 +149,8 @@ async function expandFolders(args: string[]): Promise<string[]> {
   return out;
 }
 
-async function backendFor(name: string | undefined): Promise<Backend> {
-  if (name !== undefined && name !== 'wasm' && name !== 'reference') throw new UsageError(`--backend must be wasm or reference, got '${name}'`);
-  if (name !== undefined) return createBackend(name as BackendName);
+async function backendFor(name: BackendName | undefined): Promise<Backend> {
+  if (name !== undefined) return createBackend(name);
   try {
     return await createBackend('wasm');
   } catch (e) {
@@ -171,7 +169,7 @@ async function readText(file: string): Promise<string> {
 }
 
 /** One header line (the file), then one line a class: probability, label. */
-export function formatResult(file: string, top: readonly Prediction[], first: boolean): string {
+function formatResult(file: string, top: readonly Prediction[], first: boolean): string {
   return [...(first ? [] : ['']), file, ...top.map((p) => `  ${p.probability.toFixed(3)}  ${p.label}`)].join('\n');
 }
 

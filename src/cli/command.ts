@@ -1,4 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { BackendName } from '../backends/backend.js';
+import { parseVariant, type Variant } from '../model/scaling.js';
 
 /** A CLI command: its usage text and what it does with its arguments. */
 export interface Command {
@@ -29,4 +31,37 @@ export function parse(argv: string[], options: NonNullable<ParseArgsConfig['opti
 export function stringOption(values: ParsedArgs['values'], name: string): string | undefined {
   const v = values[name];
   return typeof v === 'string' ? v : undefined;
+}
+
+/** A positive integer option, or undefined when it is absent. */
+export function intOption(text: string | undefined, flag: string): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} must be a positive integer, got '${text}'`);
+  return n;
+}
+
+/** A whole-number option (0 allowed), or undefined when it is absent. */
+export function countOption(text: string | undefined, flag: string): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${flag} must be a whole number, got '${text}'`);
+  return n;
+}
+
+/** --model as a variant (b0…b7 or phi=X), or undefined when it is absent. */
+export function variantOption(values: ParsedArgs['values']): Variant | undefined {
+  const text = stringOption(values, 'model');
+  try {
+    return text === undefined ? undefined : parseVariant(text);
+  } catch (e) {
+    throw new UsageError(`--model: ${(e as Error).message}`);
+  }
+}
+
+/** --backend as wasm or reference, or undefined when it is absent. */
+export function backendOption(values: ParsedArgs['values']): BackendName | undefined {
+  const name = stringOption(values, 'backend');
+  if (name !== undefined && name !== 'wasm' && name !== 'reference') throw new UsageError(`--backend must be wasm or reference, got '${name}'`);
+  return name;
 }

@@ -1,14 +1,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BackendName } from '../backends/backend.js';
 import { EfficientNet } from '../efficientnet.js';
-import { parseVariant } from '../model/scaling.js';
 import { loadCheckpointFile } from '../node/checkpoint.js';
 import { readBytes } from '../node/files.js';
 import { readNpy, writeNpy } from '../tensor/npy.js';
 import { FAMILIES, type Family } from '../weights/names/index.js';
-import { parse, stringOption, UsageError, type Command } from './command.js';
-import { intOption } from './summary.js';
+import { backendOption, intOption, parse, stringOption, UsageError, variantOption, type Command } from './command.js';
 
 const usage = `Usage: effnet infer --weights W --input x.npy --output y.npy [--model M] [--backend wasm|reference] [--dump DIR]
 
@@ -49,17 +46,10 @@ export const infer: Command = {
     const input = stringOption(values, 'input');
     const output = stringOption(values, 'output');
     if (!input || !output) throw new UsageError(`--input and --output are required\n${usage}`);
-    const backend = stringOption(values, 'backend') ?? 'wasm';
-    if (backend !== 'wasm' && backend !== 'reference') throw new UsageError(`--backend must be wasm or reference, got '${backend}'`);
+    const backend = backendOption(values) ?? 'wasm';
     const family = stringOption(values, 'family');
     if (family !== undefined && !(FAMILIES as readonly string[]).includes(family)) throw new UsageError(`--family must be one of ${FAMILIES.join(', ')}, got '${family}'`);
-    const modelText = stringOption(values, 'model');
-    let variant;
-    try {
-      variant = modelText === undefined ? undefined : parseVariant(modelText);
-    } catch (e) {
-      throw new UsageError(`--model: ${(e as Error).message}`);
-    }
+    const variant = variantOption(values);
     const weights = stringOption(values, 'weights');
     const seed = intOption(stringOption(values, 'seed'), '--seed');
     if (weights && seed !== undefined) throw new UsageError('--seed makes weights; it cannot be combined with --weights');
@@ -71,7 +61,7 @@ export const infer: Command = {
     }
     const resolution = intOption(stringOption(values, 'resolution'), '--resolution') ?? x.shape[1];
     const numClasses = intOption(stringOption(values, 'classes'), '--classes');
-    const options = { variant, resolution, numClasses, backend: backend as BackendName };
+    const options = { variant, resolution, numClasses, backend };
     const model = weights
       ? await loadCheckpointFile(weights, { ...options, family: family as Family | undefined })
       : await EfficientNet.create({ ...options, seed: seed ?? 1 });

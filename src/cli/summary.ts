@@ -1,7 +1,7 @@
 import { buildPlan } from '../model/plan.js';
 import { parseVariant } from '../model/scaling.js';
 import { formatSummary, summarize } from '../model/summary.js';
-import { parse, stringOption, UsageError, type Command } from './command.js';
+import { intOption, parse, stringOption, UsageError, type Command } from './command.js';
 
 const usage = `Usage: effnet summary <b0…b7 | phi=X> [--resolution N] [--classes N] [--padding same|symmetric] [--json]
 
@@ -38,10 +38,3 @@ export const summary: Command = {
     console.log(values.json ? JSON.stringify(s, null, 2) : formatSummary(s));
   },
 };
-
-export function intOption(text: string | undefined, flag: string): number | undefined {
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} must be a positive integer, got '${text}'`);
-  return n;
-}

@@ -2,10 +2,11 @@ import { readFile, realpath } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { CheckpointError } from '../weights/source.js';
 
-const inside = (dir: string, p: string) => {
+/** Whether path p lies strictly below dir (both absolute); no file system access. */
+export function isInside(dir: string, p: string): boolean {
   const r = relative(dir, p);
   return r !== '' && !r.startsWith('..') && !isAbsolute(r);
-};
+}
 
 /**
  * The real path of `rel` under `dir`, refused when it leaves `dir` by `..`, an absolute path or
@@ -13,14 +14,14 @@ const inside = (dir: string, p: string) => {
  */
 export async function resolveInside(dir: string, rel: string, name: string): Promise<string> {
   const full = resolve(dir, rel);
-  if (!inside(resolve(dir), full)) throw new CheckpointError(`${name}: shard path '${rel}' leaves the model's folder`);
+  if (!isInside(resolve(dir), full)) throw new CheckpointError(`${name}: shard path '${rel}' leaves the model's folder`);
   let real: string;
   try {
     real = await realpath(full);
   } catch (e) {
     throw new CheckpointError(`${name}: shard '${rel}' is missing (${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message})`);
   }
-  if (!inside(await realpath(dir), real)) throw new CheckpointError(`${name}: shard '${rel}' resolves to ${real}, outside the model's folder`);
+  if (!isInside(await realpath(dir), real)) throw new CheckpointError(`${name}: shard '${rel}' resolves to ${real}, outside the model's folder`);
   return real;
 }
 

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { realpath } from 'node:fs/promises';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BackendName } from '../backends/backend.js';
 import { EfficientNet } from '../efficientnet.js';
@@ -10,7 +10,7 @@ import { readNpy } from '../tensor/npy.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { WeightMap } from '../weights/weights.js';
 import { readCheckpointFile } from './checkpoint.js';
-import { readBytes } from './files.js';
+import { isInside, readBytes } from './files.js';
 
 // A golden case is a folder `<case>/manifest.json` + `<layer>.npy`, written by a generator under
 // scripts/golden/ from another framework. Checking one is: rebuild the model (shipped weights, or
@@ -137,14 +137,14 @@ export function readCase(root: string, name: string): GoldenCase {
 }
 
 /** "framework version, backend", e.g. "tfjs-layers 4.22.0, cpu". */
-export function producerOf(m: GoldenManifest): string {
+function producerOf(m: GoldenManifest): string {
   const short = String(m.framework ?? 'unknown').replace(/^@[^/]+\//, '');
   const version = m.framework_version?.[short];
   return `${short}${version ? ` ${version}` : ''}, ${m.backend ?? 'unknown backend'}`;
 }
 
 /** `<case>/<name>.npy`, read from the case's own folder only. */
-export async function readGoldenTensor(c: GoldenCase, name: string): Promise<Tensor> {
+async function readGoldenTensor(c: GoldenCase, name: string): Promise<Tensor> {
   const file = await caseFile(c, `${name}.npy`, 'golden tensor');
   return readNpy(await readBytes(file), join(c.dir, `${name}.npy`));
 }
@@ -156,11 +156,7 @@ export async function readGoldenTensor(c: GoldenCase, name: string): Promise<Ten
 async function caseFile(c: GoldenCase, rel: string, what: string): Promise<string> {
   const dir = await realpath(c.dir);
   const full = resolve(c.dir, rel);
-  const outside = (p: string) => {
-    const r = relative(dir, p);
-    return r === '' || r.startsWith('..') || isAbsolute(r);
-  };
-  if (outside(resolve(dir, rel))) throw new Error(`${join(c.dir, 'manifest.json')}: ${what} '${rel}' is outside the case's folder`);
+  if (!isInside(dir, resolve(dir, rel))) throw new Error(`${join(c.dir, 'manifest.json')}: ${what} '${rel}' is outside the case's folder`);
   let real: string;
   try {
     real = await realpath(full);
@@ -168,7 +164,7 @@ async function caseFile(c: GoldenCase, rel: string, what: string): Promise<strin
     const code = (e as NodeJS.ErrnoException).code;
     throw new Error(`${full}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message} (the ${what} of case ${c.name})`);
   }
-  if (outside(real)) throw new Error(`${full}: a link to ${real}, outside the case's folder`);
+  if (!isInside(dir, real)) throw new Error(`${full}: a link to ${real}, outside the case's folder`);
   return real;
 }
 
@@ -177,7 +173,7 @@ async function caseFile(c: GoldenCase, rel: string, what: string): Promise<strin
  * the seeded weights the generator re-implements. Seeded weights of the big variants take
  * seconds to draw, so pass a cache to share them between backends (and delete the entry after).
  */
-export async function modelForCase(c: GoldenCase, backend: BackendName, seeded?: Map<string, WeightMap>): Promise<EfficientNet> {
+async function modelForCase(c: GoldenCase, backend: BackendName, seeded?: Map<string, WeightMap>): Promise<EfficientNet> {
   const m = c.manifest;
   if (m.weights.file) {
     const file = await caseFile(c, m.weights.file, 'checkpoint');
