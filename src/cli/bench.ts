@@ -46,7 +46,6 @@ export const bench: Command = {
       backend: { type: 'string' },
       json: { type: 'boolean' },
     }, usage);
-    if (values.help) return void console.log(usage);
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'\n${usage}`);
     const backendName = backendOption(values) ?? 'wasm';
     const variant = variantOption(values) ?? 'b0';

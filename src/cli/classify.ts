@@ -52,7 +52,6 @@ export const classify: Command = {
       'crop-pct': { type: 'string' },
       interpolation: { type: 'string' },
     }, usage);
-    if (values.help) return void console.log(usage);
     if (positionals.length === 0) throw new UsageError(`no image given\n${usage}`);
     const top = intOption(stringOption(values, 'top'), '--top') ?? 5;
     const pipeline = pipelineOptions(values);

@@ -18,10 +18,10 @@ export interface ParsedArgs {
   positionals: string[];
 }
 
-/** Strict option parsing with --help/-h added; an unknown or malformed option is a UsageError. */
+/** Strict option parsing; an unknown or malformed option is a UsageError (main.ts answers --help). */
 export function parse(argv: string[], options: NonNullable<ParseArgsConfig['options']>, usage: string): ParsedArgs {
   try {
-    const { values, positionals } = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
     return { values: values as ParsedArgs['values'], positionals };
   } catch (e) {
     throw new UsageError(`${(e as Error).message.split('\n')[0]}\n${usage}`);

@@ -41,7 +41,6 @@ export const infer: Command = {
       classes: { type: 'string' },
       seed: { type: 'string' },
     }, usage);
-    if (values.help) return void console.log(usage);
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'\n${usage}`);
     const input = stringOption(values, 'input');
     const output = stringOption(values, 'output');

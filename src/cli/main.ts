@@ -31,6 +31,10 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`effnet: unknown command '${name}'\n${help()}`);
     return 2;
   }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    console.log(command.usage);
+    return 0;
+  }
   try {
     await command.run(rest);
     return 0;

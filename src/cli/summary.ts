@@ -24,7 +24,6 @@ export const summary: Command = {
       classes: { type: 'string' },
       padding: { type: 'string' },
     }, usage);
-    if (values.help) return void console.log(usage);
     if (positionals.length !== 1) throw new UsageError(`expected one variant, got ${positionals.length}\n${usage}`);
     const variant = parseVariant(positionals[0]!);
     const padding = stringOption(values, 'padding') ?? 'same';

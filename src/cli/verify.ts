@@ -35,7 +35,6 @@ export const verify: Command = {
       fixtures: { type: 'string' },
       json: { type: 'boolean' },
     }, usage);
-    if (values.help) return void console.log(usage);
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'\n${usage}`);
     const backendText = stringOption(values, 'backend') ?? 'both';
     if (!['wasm', 'reference', 'both'].includes(backendText)) throw new UsageError(`--backend must be wasm, reference or both, got '${backendText}'`);
