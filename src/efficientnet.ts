@@ -1,4 +1,4 @@
-import type { Backend, BackendName, CompiledModel, RunOptions, StepProfile } from './backends/backend.js';
+import type { Backend, BackendName, BackendOptions, CompiledModel, RunOptions, StepProfile } from './backends/backend.js';
 import { createBackend } from './backends/index.js';
 import type { PaddingMode } from './model/layers.js';
 import { buildPlan, type Plan } from './model/plan.js';
@@ -10,7 +10,7 @@ import type { Family } from './weights/names/index.js';
 import { randomWeights } from './weights/random.js';
 import type { WeightMap } from './weights/weights.js';
 
-export interface ModelOptions {
+export interface ModelOptions extends BackendOptions {
   variant?: Variant;
   backend?: BackendName | Backend;
   /** Input size the plan is built for; inputs of another size get a plan of their own. */
@@ -21,7 +21,7 @@ export interface ModelOptions {
 }
 
 /** Options of EfficientNet.load: what the checkpoint does not say, or overrides. */
-export interface LoadOptions extends CheckpointOptions {
+export interface LoadOptions extends CheckpointOptions, BackendOptions {
   backend?: BackendName | Backend;
 }
 
@@ -47,12 +47,12 @@ export class EfficientNet {
   /** A model with seeded weights: deterministic for a seed, finite through every block. */
   static async create(options: CreateOptions = {}): Promise<EfficientNet> {
     const plan = planFor(options);
-    return new EfficientNet(plan, randomWeights(plan, options.seed ?? 1), await backendFor(options.backend));
+    return new EfficientNet(plan, randomWeights(plan, options.seed ?? 1), await backendFor(options));
   }
 
   /** A model from weights already mapped to Keras names (see the checkpoint readers). */
   static async fromWeights(weights: WeightMap, options: ModelOptions = {}): Promise<EfficientNet> {
-    return new EfficientNet(planFor(options), weights, await backendFor(options.backend));
+    return new EfficientNet(planFor(options), weights, await backendFor(options));
   }
 
   /**
@@ -62,7 +62,7 @@ export class EfficientNet {
    */
   static async load(checkpoint: Checkpoint, options: LoadOptions = {}): Promise<EfficientNet> {
     const { plan, weights, info } = resolveCheckpoint(checkpoint, options);
-    return new EfficientNet(plan, weights, await backendFor(options.backend), info);
+    return new EfficientNet(plan, weights, await backendFor(options), info);
   }
 
   /** The checkpoint's metadata (safetensors __metadata__, TF.js userDefinedMetadata); {} for seeded weights. */
@@ -119,6 +119,6 @@ function planFor(options: ModelOptions): Plan {
   return buildPlan(variant, { resolution, numClasses, padding, epsilon });
 }
 
-async function backendFor(backend: BackendName | Backend = 'wasm'): Promise<Backend> {
-  return typeof backend === 'string' ? createBackend(backend) : backend;
+async function backendFor({ backend = 'wasm', wasmModule }: { backend?: BackendName | Backend } & BackendOptions): Promise<Backend> {
+  return typeof backend === 'string' ? createBackend(backend, { wasmModule }) : backend;
 }

@@ -60,6 +60,15 @@ export interface CompiledModel {
 
 export type BackendName = 'reference' | 'wasm';
 
+export interface BackendOptions {
+  /**
+   * The kernels precompiled (`effnet/effnet.wasm` as a `WebAssembly.Module`), for runtimes that
+   * forbid compiling Wasm from bytes (Cloudflare Workers). Else the embedded bytes are compiled.
+   * The first wasm backend of a process fixes the instance every later one shares.
+   */
+  wasmModule?: WebAssembly.Module;
+}
+
 export interface Backend extends Ops {
   readonly name: BackendName;
   compile(plan: Plan, weights: WeightMap): CompiledModel;

@@ -16,8 +16,23 @@ function squeezeExcite(x: Tensor, wReduce: Tensor, bReduce: Tensor, wExpand: Ten
   return mul(x, scale);
 }
 
+// ndarray compiles each view class with new Function on first use; runtimes that forbid code
+// generation (Cloudflare Workers) refuse that, so ask once, up front, instead of failing mid-run.
+function codeGenerationAllowed(): boolean {
+  try {
+    return new Function('return true')() === true;
+  } catch {
+    return false;
+  }
+}
+
 /** The oracle: every op a plain loop over ndarray views, written to be read. */
 export function createReferenceBackend(): Backend {
+  if (!codeGenerationAllowed()) {
+    throw new Error(
+      "the reference backend cannot run here: its ndarray views need code generation, which this runtime forbids; use the wasm backend (createBackend('wasm', { wasmModule }))",
+    );
+  }
   const ops = {
     conv2d,
     depthwiseConv2d,

@@ -78,8 +78,8 @@ export class Heap {
 let shared: Heap | undefined;
 
 /** The heap over the process's one kernel instance, shared by every wasm backend. */
-export async function sharedHeap(): Promise<Heap> {
-  const kernels = await instantiateKernels();
+export async function sharedHeap(wasmModule?: WebAssembly.Module): Promise<Heap> {
+  const kernels = await instantiateKernels(wasmModule);
   shared ??= new Heap(kernels);
   return shared;
 }

@@ -1,4 +1,4 @@
-import type { Backend } from '../backend.js';
+import type { Backend, BackendOptions } from '../backend.js';
 import { compileWasm } from './compile.js';
 import { sharedHeap } from './heap.js';
 import { createWasmOps } from './ops.js';
@@ -9,7 +9,7 @@ export type { WasmCompiledModel } from './compile.js';
  * The fast path: the ops API and compiled plans on the embedded AssemblyScript SIMD kernels.
  * Every wasm backend of a process shares the module's one instance and memory.
  */
-export async function createWasmBackend(): Promise<Backend> {
-  const heap = await sharedHeap();
+export async function createWasmBackend(options: BackendOptions = {}): Promise<Backend> {
+  const heap = await sharedHeap(options.wasmModule);
   return { name: 'wasm', ...createWasmOps(heap), compile: (plan, weights) => compileWasm(heap, plan, weights) };
 }

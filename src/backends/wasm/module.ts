@@ -45,22 +45,58 @@ function decodeBase64(text: string): Uint8Array {
   return bytes;
 }
 
+const KERNEL_NAMES = ['heapBase', 'pointwise', 'conv2d', 'depthwiseConv2d', 'squeezeExcite', 'dense', 'softmax'];
+
+const IMPORTS = {
+  env: {
+    abort: (_msg: number, _file: number, line: number, col: number) => {
+      throw new Error(`wasm kernel aborted at ${line}:${col}`);
+    },
+  },
+};
+
 let instance: Promise<KernelExports> | undefined;
 
 /**
- * The embedded module, compiled and instantiated once per process: every wasm backend and
- * compiled model shares its one memory (src/backends/wasm/heap.ts hands it out).
+ * The kernels, instantiated once per process: every wasm backend and compiled model shares
+ * the one memory (src/backends/wasm/heap.ts hands it out). From `wasmModule` when given (a
+ * precompiled `effnet/effnet.wasm`, as runtimes that forbid compiling bytes require), else from
+ * the embedded bytes. A failed attempt is forgotten, so a later call may succeed.
  */
-export function instantiateKernels(): Promise<KernelExports> {
-  if (!wasmSimdSupported()) {
-    return Promise.reject(new Error('this runtime lacks WebAssembly SIMD (128-bit), which the wasm backend needs; use the reference backend instead'));
+export function instantiateKernels(wasmModule?: WebAssembly.Module): Promise<KernelExports> {
+  if (instance) return instance;
+  const pending = instantiate(wasmModule);
+  instance = pending;
+  pending.catch(() => {
+    if (instance === pending) instance = undefined;
+  });
+  return pending;
+}
+
+async function instantiate(wasmModule: WebAssembly.Module | undefined): Promise<KernelExports> {
+  if (wasmModule !== undefined) {
+    if (!(wasmModule instanceof WebAssembly.Module)) {
+      throw new Error('wasmModule must be a WebAssembly.Module (compiled from effnet/effnet.wasm)');
+    }
+    const names = new Set(WebAssembly.Module.exports(wasmModule).map((e) => e.name));
+    const missing = KERNEL_NAMES.filter((name) => !names.has(name));
+    if (missing.length > 0) throw new Error(`wasmModule is not effnet's kernels (it lacks ${missing.join(', ')}): compile effnet/effnet.wasm`);
+    const made = await WebAssembly.instantiate(wasmModule, IMPORTS);
+    return made.exports as unknown as KernelExports;
   }
-  instance ??= WebAssembly.instantiate(decodeBase64(WASM_BASE64) as BufferSource, {
-    env: {
-      abort: (_msg: number, _file: number, line: number, col: number) => {
-        throw new Error(`wasm kernel aborted at ${line}:${col}`);
-      },
-    },
-  }).then((source) => source.instance.exports as unknown as KernelExports);
-  return instance;
+  if (!wasmSimdSupported()) {
+    throw new Error('this runtime lacks WebAssembly SIMD (128-bit), which the wasm backend needs; use the reference backend instead');
+  }
+  try {
+    const made = await WebAssembly.instantiate(decodeBase64(WASM_BASE64) as BufferSource, IMPORTS);
+    return made.instance.exports as unknown as KernelExports;
+  } catch (e) {
+    // workerd: "Wasm code generation disallowed by embedder".
+    if (/disallowed|not allowed|forbid/i.test((e as Error).message)) {
+      throw new Error(
+        "this runtime forbids compiling WebAssembly from bytes (as Cloudflare Workers do): import the kernels precompiled (import wasmModule from 'effnet/effnet.wasm') and pass { wasmModule }",
+      );
+    }
+    throw e;
+  }
 }
