@@ -4,11 +4,13 @@ import { EfficientNet, type LoadOptions } from '../efficientnet.js';
 import type { Checkpoint } from '../weights/checkpoint.js';
 import { CheckpointError } from '../weights/source.js';
 import { manifestPaths, parseModelJson } from '../weights/tfjs.js';
+import { isZip } from '../weights/zip.js';
 import { readBytes, resolveInside } from './files.js';
 
 /**
  * A checkpoint file as the edge API takes it: a TF.js `model.json` (its shards read from its own
- * folder only), a `.safetensors` file, or a folder holding `model.json` or `model.safetensors`.
+ * folder only), a `.safetensors` file, a PyTorch `.pth`/`.pt`/`.bin` (or any zip), or a folder
+ * holding `model.json` or `model.safetensors`.
  */
 export async function readCheckpointFile(path: string): Promise<Checkpoint> {
   let file = path;
@@ -20,6 +22,7 @@ export async function readCheckpointFile(path: string): Promise<Checkpoint> {
     file = found;
   }
   const bytes = await readBytes(file);
+  if (/\.(pth|pt|bin)$/i.test(file) || isZip(bytes)) return { format: 'pth', bytes, name: file };
   const looksJson = file.endsWith('.json') || (!file.endsWith('.safetensors') && bytes[0] === 0x7b);
   if (!looksJson) return { format: 'safetensors', bytes, name: file };
   const json = parseModelJson(bytes, file);

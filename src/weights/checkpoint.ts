@@ -4,14 +4,18 @@ import { parseVariant, resolveVariant, roundFilters, VARIANTS, type ScalingCoeff
 import { Tensor } from '../tensor/tensor.js';
 import { sourceShape, toTfLayout } from './layout.js';
 import { FAMILIES, NAME_MAPS, type Family, type NameMap } from './names/index.js';
+import { readPth } from './pth.js';
 import { readSafetensors } from './safetensors.js';
+import { variantFromShapes } from './shape-variant.js';
 import { CheckpointError, type SourceTensor } from './source.js';
 import { readTfjsModel } from './tfjs.js';
 
 /** Checkpoint bytes as the caller has them: no file system needed. */
 export type Checkpoint =
   | { format: 'safetensors'; bytes: Uint8Array; name?: string }
-  | { format: 'tfjs'; modelJson: unknown; shards: ReadonlyMap<string, Uint8Array>; name?: string };
+  | { format: 'tfjs'; modelJson: unknown; shards: ReadonlyMap<string, Uint8Array>; name?: string }
+  /** torch.save's zip; `key` picks the state dict inside a training checkpoint (else searched: src/weights/pth.ts). */
+  | { format: 'pth'; bytes: Uint8Array; name?: string; key?: string };
 
 export interface CheckpointOptions {
   /** b0…b7, { phi }, or explicit { name, width, depth, resolution, dropout }; inferred from the shapes if absent. */
@@ -55,7 +59,7 @@ export interface ResolvedCheckpoint {
  * is missing, misshapen or extra.
  */
 export function resolveCheckpoint(checkpoint: Checkpoint, options: CheckpointOptions = {}): ResolvedCheckpoint {
-  const name = checkpoint.name ?? (checkpoint.format === 'tfjs' ? 'model.json' : 'checkpoint.safetensors');
+  const name = checkpoint.name ?? (checkpoint.format === 'tfjs' ? 'model.json' : checkpoint.format === 'pth' ? 'checkpoint.pth' : 'checkpoint.safetensors');
   const fail = (why: string): never => {
     throw new CheckpointError(`${name}: ${why}`);
   };
@@ -68,8 +72,11 @@ export function resolveCheckpoint(checkpoint: Checkpoint, options: CheckpointOpt
     producer = metadata.producer ?? '';
   } else if (checkpoint.format === 'tfjs') {
     ({ tensors, metadata, inputSize, producer } = readTfjsModel(checkpoint.modelJson, checkpoint.shards, name));
+  } else if (checkpoint.format === 'pth') {
+    ({ tensors, metadata } = readPth(checkpoint.bytes, name, { key: checkpoint.key }));
+    producer = metadata.producer ?? '';
   } else {
-    return fail(`unknown checkpoint format '${String((checkpoint as { format: unknown }).format)}' (expected tfjs or safetensors)`);
+    return fail(`unknown checkpoint format '${String((checkpoint as { format: unknown }).format)}' (expected tfjs, safetensors or pth)`);
   }
   const keys = new Set(tensors.keys());
 
@@ -101,6 +108,9 @@ export function resolveCheckpoint(checkpoint: Checkpoint, options: CheckpointOpt
       }
       if (!closest || t.problems.length < closest.problems.length) closest = t;
     }
+    // Else the width and depth the shapes show, for a custom model that does not describe itself.
+    const guess = variant ? undefined : variantFromShapes(family, tensors, options.resolution ?? metaResolution ?? inputSize);
+    if (guess && attempt(guess, false).problems.length === 0) variant = guess;
     if (!variant) {
       fail(`the ${family} tensors fit no B0–B7 variant; the closest, ${describe(closest!.plan)}, has ${summarizeProblems(closest!.problems)} (give the variant, or width and depth in the metadata)`);
     }
