@@ -56,10 +56,13 @@ export function readJpegHeaders(bytes: Uint8Array, name: string): JpegHeaders {
       headers.precision = bytes[body]!;
       headers.height = u16(body + 1);
       headers.width = u16(body + 3);
+      if (n !== 1 && n !== 3 && n !== 4) fail(`${n} colour components (1, 3 or 4 are decoded)`);
       headers.components = Array.from({ length: n }, (_, i) => {
         const at = body + 6 + 3 * i;
         return { id: bytes[at]!, h: bytes[at + 1]! >> 4, v: bytes[at + 1]! & 15 };
       });
+      // ITU T.81 B.2.2: sampling factors are 1–4; larger ones make jpeg-js size its buffers wildly.
+      if (headers.components.some((c) => c.h < 1 || c.h > 4 || c.v < 1 || c.v > 4)) fail('a sampling factor outside 1–4');
     } else if (marker === 0xe0 && ascii(body, 'JFIF\0')) {
       headers.jfif = true;
     } else if (marker === 0xe1 && !headers.exif && ascii(body, 'Exif\0\0')) {

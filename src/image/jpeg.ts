@@ -1,4 +1,5 @@
 import jpeg from 'jpeg-js';
+import { limits, userMessage } from '../limits.js';
 import { ImageError } from './errors.js';
 import { rgbImage, type RgbImage } from './image.js';
 import { upsample, yccToRgb } from './jpeg-color.js';
@@ -8,9 +9,14 @@ import { applyOrientation, exifOrientation } from './orientation.js';
 export interface JpegOptions {
   /** Apply the EXIF orientation (default true), as viewers show the photo; torchvision does not. */
   orient?: boolean;
-  /** Refuse images above this many megapixels (default 100). */
+  /** Refuse images above this many pixels (default: limits().maxPixels), before decoding. */
+  maxPixels?: number;
+  /** The same limit in millions of pixels (maxPixels wins). */
   maxMegapixels?: number;
 }
+
+// jpeg-js's own accounting of what it allocates; 40 MP of 4:4:4 needs about 400 MB.
+const JPEG_MEMORY_MB = 1024;
 
 /**
  * A baseline or progressive JPEG (grey, YCbCr, RGB; Adobe CMYK/YCCK as jpeg-js converts them) as
@@ -20,8 +26,14 @@ export interface JpegOptions {
  */
 export function decodeJpeg(bytes: Uint8Array, name: string, options: JpegOptions = {}): RgbImage {
   const headers = readJpegHeaders(bytes, name);
+  const maxPixels = options.maxPixels ?? (options.maxMegapixels !== undefined ? options.maxMegapixels * 1e6 : limits().maxPixels);
+  const pixels = headers.width * headers.height;
+  if (!(pixels <= maxPixels)) {
+    const limit = options.maxPixels === undefined && options.maxMegapixels !== undefined ? 'maxMegapixels' : 'maxPixels';
+    throw new ImageError(name, `${headers.width}×${headers.height} is ${pixels.toLocaleString('en-US')} pixels, more than allowed (limit ${limit} = ${maxPixels.toLocaleString('en-US')})`);
+  }
   const raw = headers.components.length === 3;
-  const decoded = jpegJs(raw ? withoutAdobe(bytes, headers) : bytes, name, raw, options.maxMegapixels ?? 100);
+  const decoded = jpegJs(raw ? withoutAdobe(bytes, headers) : bytes, name, raw, maxPixels / 1e6);
   const image = raw ? fromRawSamples(decoded, headers) : decoded;
   if (options.orient === false || !headers.exif) return image;
   return applyOrientation(image, exifOrientation(headers.exif));
@@ -35,10 +47,11 @@ function jpegJs(bytes: Uint8Array, name: string, raw: boolean, maxMegapixels: nu
       formatAsRGBA: false,
       tolerantDecoding: false,
       maxResolutionInMP: maxMegapixels,
+      maxMemoryUsageInMB: JPEG_MEMORY_MB,
       ...(raw ? { colorTransform: false } : {}),
     });
   } catch (e) {
-    const message = String(e instanceof Error ? e.message : e).split('\n')[0]!;
+    const message = userMessage(e);
     const truncated = message === 'marker was not found' && !(bytes[bytes.length - 2] === 0xff && bytes[bytes.length - 1] === 0xd9);
     throw new ImageError(name, truncated ? 'truncated JPEG (the image data stops before its end marker)' : `not a readable JPEG (${message})`);
   }

@@ -1,3 +1,4 @@
+import { checkAtMost, limits } from '../limits.js';
 import { Tensor } from '../tensor/tensor.js';
 import { FAMILIES, type Family } from '../weights/names/index.js';
 import { centerCrop, centralSquare } from './crop.js';
@@ -66,6 +67,8 @@ export function makePipeline(options: PipelineOptions = {}): Pipeline {
   const family = options.family ?? 'torchvision';
   const size = options.size ?? 224;
   positiveInteger(size, 'size');
+  const maxResize = limits().maxResize;
+  checkAtMost(size, maxResize, 'size', 'maxResize', 'pixels of crop side');
   const padded = size / (size + 32);
   const torchvision = family === 'torchvision' ? TORCHVISION_EVAL[size] : undefined;
   const defaultPct = family === 'keras' || family === 'timm_tf' ? padded : torchvision ? size / torchvision[0] : 0.875;
@@ -74,11 +77,13 @@ export function makePipeline(options: PipelineOptions = {}): Pipeline {
   let resize: number;
   if (options.resize !== undefined) {
     positiveInteger(options.resize, 'resize');
+    checkAtMost(options.resize, maxResize, 'resize', 'maxResize', 'pixels of shorter side');
     if (family === 'keras') throw new Error('resize does not apply to the keras pipeline (it crops, then resizes to size); use crop_pct');
     resize = options.resize;
     if (options.cropPct === undefined) cropPct = size / resize;
   } else if (options.cropPct !== undefined) {
     resize = Math.floor(size / cropPct);
+    checkAtMost(resize, maxResize, `crop_pct ${cropPct}`, 'maxResize', 'pixels of shorter side');
   } else {
     // The padded fraction means size + 32 exactly (dividing by it can give 271.999…).
     resize = torchvision?.[0] ?? (cropPct === padded ? size + 32 : Math.floor(size / cropPct));
@@ -116,10 +121,21 @@ export function preprocessBatch(images: readonly RgbImage[], p: Pipeline): Tenso
 /** The image after the pipeline's geometry (resize and crop), before normalisation. */
 export function resized(image: RgbImage, p: Pipeline): RgbImage | FloatRgbImage {
   if (p.family === 'keras') return resizeRgbFloat(centralSquare(image, p.cropPct), p.size, p.size, p.interpolation, false);
+  const [rw, rh] = checkResizable(image, p);
+  return centerCrop(resizeRgb(image, rw, rh, p.interpolation), p.size, p.size);
+}
+
+/**
+ * The size the pipeline resizes an image to before its crop, refused (a LimitError naming the
+ * image's size) when it passes maxPixels: a 1×20000 strip would become 256×5,120,000.
+ */
+export function checkResizable(image: { width: number; height: number }, p: Pipeline): [number, number] {
   const { width: w, height: h } = image;
+  if (p.family === 'keras') return [p.size, p.size];
   // torchvision's _compute_resized_output_size: the longer side is truncated, not rounded.
   const [rw, rh] = w <= h ? [p.resize, Math.trunc((p.resize * h) / w)] : [Math.trunc((p.resize * w) / h), p.resize];
-  return centerCrop(resizeRgb(image, rw, rh, p.interpolation), p.size, p.size);
+  checkAtMost(rw * rh, limits().maxPixels, `image ${w}×${h}`, 'maxPixels', `pixels after resizing to ${rw}×${rh}`);
+  return [rw, rh];
 }
 
 function positiveInteger(n: number, what: string): void {

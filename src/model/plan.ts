@@ -1,5 +1,6 @@
 import { B0_STAGES, BN_EPSILON, HEAD_FILTERS, NUM_CLASSES, STEM_FILTERS, type StageArgs } from './blocks.js';
 import { convGeometry, type Activation, type Layer, type PaddingMode, type WeightSpec } from './layers.js';
+import { checkAtMost, limits as limitsFor, type Limits } from '../limits.js';
 import { resolveVariant, roundFilters, roundRepeats, type ScalingCoefficients, type Variant } from './scaling.js';
 
 export interface PlanOptions {
@@ -10,6 +11,13 @@ export interface PlanOptions {
   padding?: PaddingMode;
   /** Batch norm epsilon: 1e-3 in Keras/TF, 1e-5 in most PyTorch checkpoints. */
   epsilon?: number;
+  /**
+   * false: no classifier; the network ends at the global average pool, so a run gives the
+   * pooled features [N, C] (Keras include_top=False with pooling='avg'; timm num_classes=0).
+   */
+  includeTop?: boolean;
+  /** Raises (or lowers) the plan-size limits of src/limits.ts for this plan. */
+  limits?: Partial<Limits>;
 }
 
 export interface StageSummary {
@@ -29,7 +37,15 @@ export interface StageSummary {
 export interface Plan {
   coefficients: ScalingCoefficients;
   resolution: number;
+  /** 0 when includeTop is false. */
   numClasses: number;
+  includeTop: boolean;
+  /**
+   * Where the features people take from a backbone are: the pooled features, and the outputs at
+   * strides 2, 4, 8, 16 and 32 (the last block of stages 1, 2, 3, 5 and 7, as timm's
+   * features_only and Keras's block*_add endpoints give).
+   */
+  endpoints: { pooled: string; stages: readonly string[] };
   padding: PaddingMode;
   epsilon: number;
   inputShape: readonly number[];
@@ -45,12 +61,16 @@ export interface Plan {
 export function buildPlan(variant: Variant, options: PlanOptions = {}): Plan {
   const coefficients = resolveVariant(variant);
   const resolution = options.resolution ?? coefficients.resolution;
-  const numClasses = options.numClasses ?? NUM_CLASSES;
+  const includeTop = options.includeTop ?? true;
+  const numClasses = includeTop ? (options.numClasses ?? NUM_CLASSES) : 0;
   const padding = options.padding ?? 'same';
   const epsilon = options.epsilon ?? BN_EPSILON;
   if (!Number.isInteger(resolution) || resolution < 1) throw new Error(`resolution must be a positive integer, got ${resolution}`);
-  if (!Number.isInteger(numClasses) || numClasses < 1) throw new Error(`numClasses must be a positive integer, got ${numClasses}`);
+  if (includeTop && (!Number.isInteger(numClasses) || numClasses < 1)) throw new Error(`numClasses must be a positive integer, got ${numClasses}`);
   const filters = (f: number) => roundFilters(f, coefficients.width);
+  const stageArgs = B0_STAGES.map((s) => ({ ...s, filtersIn: filters(s.filtersIn), filtersOut: filters(s.filtersOut), repeats: roundRepeats(s.repeats, coefficients.depth) }));
+  const totalBlocks = stageArgs.reduce((n, s) => n + s.repeats, 0);
+  checkPlanSize(coefficients, resolution, numClasses, stageArgs, totalBlocks, limitsFor(options.limits));
 
   const b = new PlanBuilder([resolution, resolution, 3], padding, epsilon);
   b.stage = 0;
@@ -58,8 +78,6 @@ export function buildPlan(variant: Variant, options: PlanOptions = {}): Plan {
   b.bn('stem_bn');
   b.activation('stem_activation', 'swish');
 
-  const stageArgs = B0_STAGES.map((s) => ({ ...s, filtersIn: filters(s.filtersIn), filtersOut: filters(s.filtersOut), repeats: roundRepeats(s.repeats, coefficients.depth) }));
-  const totalBlocks = stageArgs.reduce((n, s) => n + s.repeats, 0);
   const stages: StageSummary[] = [];
   let blockIndex = 0;
   stageArgs.forEach((args, i) => {
@@ -95,25 +113,50 @@ export function buildPlan(variant: Variant, options: PlanOptions = {}): Plan {
   b.bn('top_bn');
   b.activation('top_activation', 'swish');
   b.globalAvgPool('avg_pool');
-  if (coefficients.dropout > 0) b.plain('top_dropout', 'dropout', [b.last], b.shape);
-  b.dense('predictions', numClasses);
+  if (includeTop) {
+    if (coefficients.dropout > 0) b.plain('top_dropout', 'dropout', [b.last], b.shape);
+    b.dense('predictions', numClasses);
+  }
 
   const layers = b.layers;
   const weights = layers.flatMap((l) => l.weights);
+  const params = sum(weights, (w) => size(w.shape));
+  checkAtMost(params, limitsFor(options.limits).maxParams, coefficients.name, 'maxParams', 'parameters');
   return {
     coefficients,
     resolution,
     numClasses,
+    includeTop,
+    endpoints: { pooled: 'avg_pool', stages: stageEnds(layers, stages) },
     padding,
     epsilon,
     inputShape: [resolution, resolution, 3],
     layers,
     stages,
-    params: sum(weights, (w) => size(w.shape)),
+    params,
     trainableParams: sum(weights.filter((w) => w.trainable), (w) => size(w.shape)),
     macs: sum(layers, (l) => l.macs),
     blocks: totalBlocks,
   };
+}
+
+// Checked from the coefficients alone, before a layer is built: φ = 200 asks for 10¹⁶ blocks.
+function checkPlanSize(c: ScalingCoefficients, resolution: number, numClasses: number, stages: readonly StageArgs[], blocks: number, l: Readonly<Limits>): void {
+  if (!(c.width > 0 && Number.isFinite(c.width) && c.depth > 0 && Number.isFinite(c.depth))) {
+    throw new Error(`${c.name}: width and depth must be positive finite numbers, got ${c.width} and ${c.depth}`);
+  }
+  checkAtMost(resolution, l.maxResolution, c.name, 'maxResolution', 'pixels of input side');
+  checkAtMost(numClasses, l.maxClasses, c.name, 'maxClasses', 'classes');
+  checkAtMost(blocks, l.maxBlocks, c.name, 'maxBlocks', 'blocks');
+  const widest = Math.max(roundFilters(STEM_FILTERS, c.width), roundFilters(HEAD_FILTERS, c.width), ...stages.map((s) => Math.max(s.filtersIn, s.filtersOut) * s.expandRatio));
+  checkAtMost(widest, l.maxChannels, c.name, 'maxChannels', 'channels in its widest layer');
+}
+
+// The last layer of each stage after which the resolution next halves (or the network ends).
+function stageEnds(layers: readonly Layer[], stages: readonly StageSummary[]): string[] {
+  return stages
+    .filter((s, i) => i === stages.length - 1 || stages[i + 1]!.stride > 1)
+    .map((s) => layers.filter((l) => l.stage === s.stage).at(-1)!.name);
 }
 
 function size(shape: readonly number[]): number {

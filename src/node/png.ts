@@ -1,7 +1,8 @@
+import { inflateSync } from 'node:zlib';
 import { PNG } from 'pngjs';
 import { composite, rgbImage, type Background, type RgbImage } from '../image/image.js';
 import { ImageError } from '../image/errors.js';
-import { checkPngChunks } from './png-chunks.js';
+import { checkPngChunks, scanlineBytes, type PngHeader } from './png-chunks.js';
 
 /**
  * Any PNG (grey, grey + alpha, palette with or without tRNS, RGB, RGBA; 1–16 bits; interlaced)
@@ -9,9 +10,9 @@ import { checkPngChunks } from './png-chunks.js';
  * 0..255 (a 4-bit 15 is 255). Alpha, including a tRNS colour, is composited (see Background).
  * Gamma and colour profiles are ignored, as PIL and torchvision ignore them.
  */
-export function decodePng(bytes: Uint8Array, name: string, background?: Background): RgbImage {
+export function decodePng(bytes: Uint8Array, name: string, background?: Background, maxPixels?: number): RgbImage {
   let png: { width: number; height: number; depth: number; colorType: number; alpha: boolean; data: Uint8Array | Uint16Array };
-  checkPngChunks(bytes, name);
+  checkImageData(checkPngChunks(bytes, name, maxPixels), name);
   try {
     png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), { skipRescale: true }) as unknown as typeof png;
   } catch (e) {
@@ -35,6 +36,27 @@ export function decodePng(bytes: Uint8Array, name: string, background?: Backgrou
     return out;
   }
   return composite(width, height, rgba, 4, background);
+}
+
+/**
+ * The compressed image data must inflate to every scanline the header promises: pngjs fills a
+ * buffer it never clears, so a PNG without enough data would hand back another allocation's
+ * bytes. The inflate stops at the size the header needs, so a zlib bomb costs no more.
+ */
+function checkImageData(header: PngHeader, name: string): void {
+  const need = scanlineBytes(header);
+  const total = header.idat.reduce((n, c) => n + c.length, 0);
+  const joined = new Uint8Array(total);
+  header.idat.reduce((at, c) => (joined.set(c, at), at + c.length), 0);
+  let got: number;
+  try {
+    got = inflateSync(joined, { maxOutputLength: need, finishFlush: 2 /* Z_SYNC_FLUSH: a stream cut short inflates what it has */ }).length;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ERR_BUFFER_TOO_LARGE') return;
+    throw new ImageError(name, `not a readable PNG (its image data does not inflate: ${String((e as Error).message).split('\n')[0]})`);
+  }
+  if (got < need) throw new ImageError(name, `truncated PNG (its image data inflates to ${got} of the ${need} bytes ${header.width}×${header.height} needs)`);
 }
 
 function to8bit(data: Uint8Array | Uint16Array, depth: number, max: number): Uint8Array {

@@ -1,3 +1,4 @@
+import { escapeText, limits } from '../limits.js';
 import { Tensor } from './tensor.js';
 
 // NumPy .npy: magic "\x93NUMPY", major/minor version, header length (u16 for v1, u32 for v2/v3),
@@ -32,16 +33,19 @@ export function readNpy(bytes: Uint8Array, name = '.npy data'): Tensor {
   const descr = /'descr'\s*:\s*'([^']*)'/.exec(header)?.[1];
   const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header)?.[1];
   const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
-  if (descr === undefined || fortran === undefined || shapeText === undefined) fail(`malformed header ${JSON.stringify(header.trim())}`);
-  if (descr !== '<f4') fail(`dtype '${descr}' is not supported (only little-endian float32 '<f4')`);
+  if (descr === undefined || fortran === undefined || shapeText === undefined) fail(`malformed header ${escapeText(JSON.stringify(header.trim()), 120)}`);
+  if (descr !== '<f4') fail(`dtype '${escapeText(descr!, 40)}' is not supported (only little-endian float32 '<f4')`);
   if (fortran === 'True') fail('Fortran-order arrays are not supported (only C order)');
+  const maxRank = limits().maxRank;
+  const dims = shapeText!.split(',').filter((d) => d.trim().length > 0).length;
+  if (dims > maxRank) fail(`shape has ${dims} dimensions, more than allowed (limit maxRank = ${maxRank})`);
   const shape = shapeText!
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s.length > 0)
     .map((s) => {
       const d = Number(s.replace(/L$/, ''));
-      if (!Number.isInteger(d) || d < 0) fail(`bad shape entry '${s}'`);
+      if (!Number.isInteger(d) || d < 0) fail(`bad shape entry '${escapeText(s, 40)}'`);
       return d;
     });
   const size = shape.reduce((a, b) => a * b, 1);

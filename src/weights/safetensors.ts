@@ -1,4 +1,5 @@
 import { CheckpointError, type SourceTensor } from './source.js';
+import { escapeText, limits } from '../limits.js';
 import { decodeBfloat16, decodeFloat16, decodeFloat32 } from './float16.js';
 
 // safetensors (huggingface/safetensors): u64 little-endian header length N, N bytes of JSON
@@ -13,7 +14,6 @@ export interface Safetensors {
   metadata: Record<string, string>;
 }
 
-const MAX_HEADER = 100_000_000;
 const DTYPE_BYTES: Record<string, number> = {
   F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U64: 8, U32: 4, U16: 2, U8: 1, BOOL: 1,
 };
@@ -27,7 +27,8 @@ export function readSafetensors(bytes: Uint8Array, name = 'safetensors'): Safete
   const low = dv.getUint32(0, true);
   const high = dv.getUint32(4, true);
   const headerLength = high * 2 ** 32 + low;
-  if (headerLength > MAX_HEADER) fail(`header length ${headerLength} exceeds the 100 MB limit (not a safetensors file?)`);
+  const maxHeader = limits().maxHeaderBytes;
+  if (headerLength > maxHeader) fail(`header length ${headerLength} exceeds the ${maxHeader / 1e6} MB limit (maxHeaderBytes; not a safetensors file?)`);
   if (8 + headerLength > bytes.length) fail(`truncated: the header needs ${headerLength} bytes, the file has ${bytes.length - 8} after the length`);
   let header: unknown;
   try {
@@ -52,14 +53,16 @@ export function readSafetensors(bytes: Uint8Array, name = 'safetensors'): Safete
   for (const [key, value] of Object.entries(entries)) {
     if (key === '__metadata__') continue;
     const v = value as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-    if (typeof v !== 'object' || v === null) fail(`tensor '${key}' is not an object`);
+    if (typeof v !== 'object' || v === null) fail(`tensor '${escapeText(key, 80)}' is not an object`);
     const dtype = v.dtype;
-    if (typeof dtype !== 'string' || !(dtype in DTYPE_BYTES)) fail(`tensor '${key}' has unknown dtype ${JSON.stringify(dtype)}`);
+    if (typeof dtype !== 'string' || !(dtype in DTYPE_BYTES)) fail(`tensor '${escapeText(key, 80)}' has unknown dtype ${escapeText(JSON.stringify(dtype) ?? String(dtype), 40)}`);
     const shape = v.shape;
-    if (!Array.isArray(shape) || shape.some((d) => !Number.isSafeInteger(d) || d < 0)) fail(`tensor '${key}' has an invalid shape ${JSON.stringify(shape)}`);
+    const maxRank = limits().maxRank;
+    if (Array.isArray(shape) && shape.length > maxRank) fail(`tensor '${escapeText(key, 80)}' has ${shape.length} dimensions, more than allowed (limit maxRank = ${maxRank})`);
+    if (!Array.isArray(shape) || shape.some((d) => !Number.isSafeInteger(d) || d < 0)) fail(`tensor '${escapeText(key, 80)}' has an invalid shape ${escapeText(JSON.stringify(shape) ?? String(shape), 120)}`);
     const offsets = v.data_offsets;
     if (!Array.isArray(offsets) || offsets.length !== 2 || offsets.some((o) => !Number.isSafeInteger(o) || o < 0) || offsets[0] > offsets[1]) {
-      fail(`tensor '${key}' has invalid data_offsets ${JSON.stringify(offsets)}`);
+      fail(`tensor '${escapeText(key, 80)}' has invalid data_offsets ${escapeText(JSON.stringify(offsets) ?? String(offsets), 80)}`);
     }
     const [begin, end] = offsets as [number, number];
     const count = (shape as number[]).reduce((a, b) => a * b, 1);

@@ -1,5 +1,6 @@
 import { CheckpointError, type SourceTensor } from './source.js';
 import { decodeFloat16, decodeFloat32 } from './float16.js';
+import { escapeText, limits } from '../limits.js';
 
 // TF.js LayersModel (tfjs-core io/types.ts; tfjs-converter write_weights.py): model.json holds
 // {format: 'layers-model', modelTopology, weightsManifest: [{paths, weights: [{name, shape, dtype,
@@ -77,7 +78,9 @@ function manifestGroups(json: Record<string, unknown>, name: string): { paths: s
 function checkEntry(w: unknown, where: string): TfjsManifestEntry {
   const e = w as Partial<TfjsManifestEntry>;
   if (typeof e !== 'object' || e === null || typeof e.name !== 'string') throw new CheckpointError(`${where} has no name`);
-  if (!Array.isArray(e.shape) || e.shape.some((d) => !Number.isSafeInteger(d) || d < 0)) throw new CheckpointError(`${where} (${e.name}) has an invalid shape ${JSON.stringify(e.shape)}`);
+  const maxRank = limits().maxRank;
+  if (Array.isArray(e.shape) && e.shape.length > maxRank) throw new CheckpointError(`${where} (${escapeText(e.name, 80)}) has ${e.shape.length} dimensions, more than allowed (limit maxRank = ${maxRank})`);
+  if (!Array.isArray(e.shape) || e.shape.some((d) => !Number.isSafeInteger(d) || d < 0)) throw new CheckpointError(`${where} (${escapeText(e.name, 80)}) has an invalid shape ${escapeText(JSON.stringify(e.shape) ?? String(e.shape), 120)}`);
   if (typeof e.dtype !== 'string' || !(e.dtype in BYTES) || e.dtype === 'uint8' || e.dtype === 'uint16' || e.dtype === 'float16') {
     throw new CheckpointError(`${where} (${e.name}) has unsupported dtype ${JSON.stringify(e.dtype)}`);
   }
