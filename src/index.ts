@@ -13,6 +13,7 @@ export {
   type ScalingCoefficients, type Variant, type VariantName,
 } from './model/scaling.js';
 export { summarize, formatSummary, type ModelSummary, type LayerSummary } from './model/summary.js';
+export { gridSearch, gridTable, formatGrid, phiCost, type GridOptions, type GridCandidate, type GridResult, type PhiCost, type DimensionCost } from './model/grid.js';
 export { randomWeights, randomInput, mulberry32 } from './weights/random.js';
 export { checkWeights, type WeightMap } from './weights/weights.js';
 export { resolveCheckpoint, type Checkpoint, type CheckpointInfo, type CheckpointOptions } from './weights/checkpoint.js';

@@ -51,6 +51,8 @@ if (nodeInputs.length + nodeImports.length + nodeText.length > 0) {
 
 copyFileSync(join(web, 'index.html'), join(dist, 'index.html'));
 copyFileSync(join(web, 'style.css'), join(dist, 'style.css'));
+const scalingPlot = join(root, 'docs', 'scaling-experiment.svg'); // the page's scaling-experiment figure
+if (existsSync(scalingPlot)) copyFileSync(scalingPlot, join(dist, 'scaling-experiment.svg'));
 const model = join(root, DEFAULT_MODEL);
 if (existsSync(model)) copyFileSync(model, join(dist, 'models', 'default.safetensors'));
 else console.warn(`warning: ${DEFAULT_MODEL} is missing; the page will say it has no default model`);

@@ -1,11 +1,13 @@
 import { bench } from './bench.js';
 import { classify } from './classify.js';
 import { UsageError, type Command } from './command.js';
+import { errorText } from './errors.js';
 import { infer } from './infer.js';
+import { scaling } from './scaling.js';
 import { summary } from './summary.js';
 import { verify } from './verify.js';
 
-const commands: Command[] = [summary, classify, infer, verify, bench];
+const commands: Command[] = [summary, classify, infer, verify, bench, scaling];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
@@ -40,7 +42,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (e) {
     if (debug) console.error(e);
-    else console.error(`effnet ${name}: ${(e as Error).message}`);
+    else console.error(`effnet ${name}: ${errorText(e, command.usage)}`);
     return e instanceof UsageError ? 2 : 1;
   }
 }

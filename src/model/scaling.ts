@@ -1,5 +1,8 @@
-// Compound scaling (Tan & Le 2019, §3.3): one coefficient φ scales depth, width and resolution
-// together, d = α^φ, w = β^φ, r = γ^φ, with α·β²·γ² ≈ 2 so that FLOPs grow by about 2^φ.
+// Compound scaling (Tan & Le 2019, arXiv 1905.11946, §3.3, Eq. 3): one coefficient φ scales
+// depth, width and resolution together, d = α^φ, w = β^φ, r = γ^φ, with α·β²·γ² ≈ 2 so that
+// FLOPs grow by about 2^φ. Why all three: §3.2 and Figure 3 show each dimension alone saturates
+// (Observation 1); §3.3 and Figure 4 that balancing them wins at equal FLOPs (Observation 2).
+// α, β, γ come from a small grid search at φ = 1 (§4, step 1), which grid.ts re-runs for cost.
 
 export const ALPHA = 1.2; // depth
 export const BETA = 1.1; // width
@@ -32,17 +35,26 @@ export const VARIANTS: Readonly<Record<VariantName, ScalingCoefficients>> = {
   b7: { name: 'b7', width: 2.0, depth: 3.1, resolution: 600, dropout: 0.5 },
 };
 
-/** The paper's formulas for any φ; resolution rounded to a multiple of 8. */
-export function compoundScaling(phi: number): ScalingCoefficients {
+export interface CompoundConstants {
+  alpha: number;
+  beta: number;
+  gamma: number;
+}
+
+/** The paper's formulas (Eq. 3) for any φ; resolution rounded to a multiple of 8. Other
+ *  constants than the paper's α, β, γ serve the grid search (grid.ts). */
+export function compoundScaling(phi: number, constants: CompoundConstants = { alpha: ALPHA, beta: BETA, gamma: GAMMA }): ScalingCoefficients {
   if (!Number.isFinite(phi)) throw new Error(`phi must be a finite number, got ${phi}`);
-  const depthMultiplier = ALPHA ** phi;
-  const widthMultiplier = BETA ** phi;
-  const resolutionMultiplier = GAMMA ** phi;
+  const depthMultiplier = constants.alpha ** phi;
+  const widthMultiplier = constants.beta ** phi;
+  const resolutionMultiplier = constants.gamma ** phi;
   const resolution = Math.max(8, Math.round((BASE_RESOLUTION * resolutionMultiplier) / 8) * 8);
   return { name: `phi=${phi}`, width: widthMultiplier, depth: depthMultiplier, resolution, dropout: 0.2 };
 }
 
-/** α·β²·γ²: the FLOPs growth per unit of φ that the grid search constrained to ≈ 2. */
+/** α·β²·γ²: the FLOPs growth per unit of φ that the grid search constrained to ≈ 2. FLOPs of a
+ *  conv net grow as d·w²·r² (§3.3: doubling depth doubles FLOPs, doubling width or resolution
+ *  quadruples them). */
 export function flopsBase(): number {
   return ALPHA * BETA ** 2 * GAMMA ** 2;
 }
@@ -66,7 +78,8 @@ export function parseVariant(text: string): Variant {
   throw new Error(`unknown variant '${text}' (expected b0…b7 or phi=X, e.g. phi=1.5)`);
 }
 
-// Keras round_filters: scale, round to the nearest multiple of the divisor (at least the
+// Eq. 2 scales each stage's channels Ĉ_i by w; the official builder keeps them whole multiples
+// of 8. Keras round_filters: scale, round to the nearest multiple of the divisor (at least the
 // divisor), and never go more than 10% below the exact product.
 export function roundFilters(filters: number, widthCoefficient: number, divisor = DEPTH_DIVISOR): number {
   const scaled = filters * widthCoefficient;
@@ -75,7 +88,8 @@ export function roundFilters(filters: number, widthCoefficient: number, divisor 
   return rounded;
 }
 
-// Keras round_repeats: ceil(depth_coefficient · repeats).
+// Eq. 2 scales each stage's layer count L̂_i by d; a stage holds whole blocks, so d·L is rounded
+// up. Keras round_repeats: ceil(depth_coefficient · repeats).
 export function roundRepeats(repeats: number, depthCoefficient: number): number {
   return Math.ceil(depthCoefficient * repeats);
 }

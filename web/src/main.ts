@@ -2,6 +2,7 @@
 // code runs here except the scaling explorer's plan arithmetic, which takes microseconds.
 import { barChart, el, grouped } from './charts.js';
 import { mountExplorer } from './explorer.js';
+import { mountGrid } from './grid.js';
 import { FrameWatch } from './frames.js';
 import type { LayerTime, ModelInfo, Reply, Request, RequestBody } from './protocol.js';
 import { byStage } from './timing.js';
@@ -132,3 +133,4 @@ $('load').addEventListener('click', () => {
 });
 $('bench').addEventListener('click', () => runBench('b0'));
 mountExplorer($('explorer'));
+mountGrid($('grid'));
