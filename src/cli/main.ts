@@ -1,7 +1,6 @@
 import { bench } from './bench.js';
 import { classify } from './classify.js';
 import { UsageError, type Command } from './command.js';
-import { errorText } from './errors.js';
 import { infer } from './infer.js';
 import { scaling } from './scaling.js';
 import { summary } from './summary.js';
@@ -42,7 +41,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (e) {
     if (debug) console.error(e);
-    else console.error(`effnet ${name}: ${errorText(e, command.usage)}`);
+    else console.error(`effnet ${name}: ${(e as Error).message}`);
     return e instanceof UsageError ? 2 : 1;
   }
 }
