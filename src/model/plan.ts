@@ -57,6 +57,9 @@ export interface Plan {
   blocks: number;
 }
 
+// Eq. 1 of Tan & Le 2019: a ConvNet is a chain of stages, F_i repeated L_i times on inputs of
+// shape ⟨H_i, W_i, C_i⟩; Eq. 2 scales L_i by d, C_i by w and H_i, W_i by r. That is all this
+// function does to the B0 table (blocks.ts), with the rounding of scaling.ts.
 /** Turns (B0 table, scaling coefficients) into the ordered list of Keras layers. */
 export function buildPlan(variant: Variant, options: PlanOptions = {}): Plan {
   const coefficients = resolveVariant(variant);
@@ -249,7 +252,10 @@ class PlanBuilder {
   }
 
   // Keras efficientnet.block: expand 1×1 → depthwise k×k → squeeze-excite → project 1×1,
-  // with a residual add when the block keeps its shape.
+  // with a residual add when the block keeps its shape. This is MBConv, the paper's §4 block:
+  // MobileNetV2's inverted residual (Sandler et al. 2018: expand, depthwise, linear projection,
+  // no activation after the projection) as MnasNet used it, plus squeeze-and-excitation
+  // (Hu et al. 2018). Every activation is swish, x·σ(x) (Ramachandran et al. 2018; §5.2 "SiLU").
   block(p: string, a: StageArgs, hasDropConnect: boolean): void {
     const blockInput = this.last;
     const expanded = a.filtersIn * a.expandRatio;
@@ -264,6 +270,7 @@ class PlanBuilder {
     const dwOut = this.last;
     const dwShape = this.shape;
     // SE width comes from the block's input channels, not the expanded ones (Keras, timm, torchvision agree).
+    // Squeeze = global average pool; excite = 1×1 reduce (swish) then 1×1 expand (sigmoid) as a channel gate.
     const filtersSe = Math.max(1, Math.floor(a.filtersIn * a.seRatio));
     this.globalAvgPool(`${p}se_squeeze`);
     this.plain(`${p}se_reshape`, 'reshape', [this.last], [1, 1, expanded]);
@@ -273,6 +280,9 @@ class PlanBuilder {
     this.conv(`${p}project_conv`, a.filtersOut, 1, 1);
     this.bn(`${p}project_bn`);
     if (a.stride === 1 && a.filtersIn === a.filtersOut) {
+      // Drop-connect is stochastic depth (Huang et al. 2016; §5.2: survival probability 0.8): in
+      // training the residual branch is dropped with rate 0.2·i/n for block i of n, a survival
+      // probability falling linearly from 1 (block 0, hence no layer) towards 0.8. Identity at inference.
       if (hasDropConnect) this.plain(`${p}drop`, 'dropout', [this.last], this.shape);
       this.plain(`${p}add`, 'add', [this.last, blockInput], this.shape);
     }
