@@ -36,8 +36,13 @@ export interface Ops {
 }
 
 export interface RunOptions {
-  /** Called with every layer's output (batch included), named as Keras names the layer. */
+  /**
+   * Called with each step's output (batch included), named after its Keras layer: every layer
+   * on the reference backend, every fused kernel call (its last layer) on wasm.
+   */
   dump?: (layer: string, output: Tensor) => void;
+  /** Only these steps reach `dump` (and only theirs are copied out); all when absent. */
+  dumpLayers?: readonly string[];
 }
 
 /** What one step of a run cost: a layer on the reference backend, a fused kernel call on wasm. */

@@ -31,7 +31,10 @@ export function interpret(ops: Ops, plan: Plan, weights: WeightMap): CompiledMod
   };
   return {
     run(x: Tensor, options: RunOptions = {}): Tensor {
-      return forward(x, (layer, out) => options.dump?.(layer.name, out));
+      const wanted = options.dumpLayers && new Set(options.dumpLayers);
+      return forward(x, (layer, out) => {
+        if (!wanted || wanted.has(layer.name)) options.dump?.(layer.name, out);
+      });
     },
     profile(x: Tensor, repeats = 1): StepProfile[] {
       const one = new Tensor([1, ...x.shape.slice(1)], x.data.subarray(0, x.size / x.shape[0]!));

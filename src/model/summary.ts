@@ -67,7 +67,7 @@ export function formatSummary(s: ModelSummary): string {
     (st) => `  stage ${st.stage}: ${st.repeats} × MBConv${st.expandRatio} k${st.kernel} s${st.stride}  ${st.filtersIn} → ${st.filtersOut}  out (${st.shape.join(', ')})  params ${group(st.params)}  MACs ${group(st.macs)}`,
   );
   return [
-    `EfficientNet ${s.name}: width ×${fixed(s.width)}, depth ×${fixed(s.depth)}, resolution ${s.resolution}, ${s.blocks} blocks, ${s.numClasses} classes, '${s.padding}' padding`,
+    `EfficientNet ${s.name}: width ×${fixed(s.width)}, depth ×${fixed(s.depth)}, resolution ${s.resolution}, ${s.blocks} blocks, ${s.numClasses > 0 ? `${s.numClasses} classes` : 'no classifier'}, '${s.padding}' padding`,
     ...stageRows,
     rule,
     line(rows[0]!),

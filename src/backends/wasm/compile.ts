@@ -92,20 +92,21 @@ export function compileWasm(heap: Heap, plan: Plan, weights: WeightMap): WasmCom
     run(x: Tensor, options: RunOptions = {}): Tensor {
       check(x);
       const batch = x.shape[0]!;
-      const dumps = options.dump ? ops.map((op) => new Float32Array(batch * sizeOf(shapes.get(op.name)!))) : undefined;
+      const wanted = options.dumpLayers && new Set(options.dumpLayers);
+      const dumps = options.dump ? ops.map((op) => (!wanted || wanted.has(op.name) ? new Float32Array(batch * sizeOf(shapes.get(op.name)!)) : null)) : undefined;
       const out = new Float32Array(batch * outputSize);
       for (let b = 0; b < batch; b++) {
         heap.f32().set(x.data.subarray(b * inputSize, (b + 1) * inputSize), inputAt >> 2);
         for (let s = 0; s < steps.length; s++) {
           steps[s]!();
-          if (dumps) {
+          if (dumps?.[s]) {
             const size = dumps[s]!.length / batch;
             dumps[s]!.set(heap.f32().subarray(at(ops[s]!.name) >> 2, (at(ops[s]!.name) >> 2) + size), b * size);
           }
         }
         out.set(heap.f32().subarray(outputAt >> 2, (outputAt >> 2) + outputSize), b * outputSize);
       }
-      if (dumps) ops.forEach((op, s) => options.dump!(op.name, new Tensor([batch, ...shapes.get(op.name)!], dumps[s])));
+      if (dumps) ops.forEach((op, s) => dumps[s] && options.dump!(op.name, new Tensor([batch, ...shapes.get(op.name)!], dumps[s])));
       return new Tensor([batch, ...outputShape], out);
     },
     profile(x: Tensor, repeats = 1) {
