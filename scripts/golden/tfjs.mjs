@@ -6,6 +6,12 @@
 //   node scripts/golden/tfjs.mjs                  # every case
 //   node scripts/golden/tfjs.mjs tfjs-b3-64       # one case
 //   node scripts/golden/tfjs.mjs --tfjs-node      # insist on @tensorflow/tfjs-node(-gpu)
+//   node scripts/golden/tfjs.mjs --tfjs-node-gpu --out DIR   # on a CUDA machine: DIR/tfjs-node-gpu-*
+//
+// --tfjs-node-gpu runs on TensorFlow's CUDA kernels: case names become tfjs-node-gpu-<v>-<res>,
+// seeds are the committed CPU cases', the difference from tfjs's cpu backend on the same model is
+// measured and the tolerance derived from it (tolerance.mjs), so `effnet verify --fixtures DIR`
+// checks them as they are.
 //
 // tfjs-b0-224: B0 at 224, weights shipped as a float16-quantized LayersModel (model.json +
 // group1-shard*of*.bin, the converter's format); goldens computed by the model tfjs reloads from
@@ -13,11 +19,13 @@
 // randomWeights(plan, seed), the scheme setSeededWeights re-implements.
 
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { buildEfficientNet, kerasWeights, mulberry32, setSeededWeights, variantOptions } from './tfjs-efficientnet.mjs';
 import { folderHandler, writeLayersModel } from './tfjs-format.mjs';
 import { writeNpy } from './npy.mjs';
 import { loadTf } from './tfjs-runtime.mjs';
+import { RULE, toleranceFor } from './tolerance.mjs';
 
 const ROOT = new URL('../../fixtures/golden/', import.meta.url).pathname;
 const TOLERANCE = 1e-4;
@@ -103,9 +111,16 @@ async function chooseSeed(rt, model, layers, input, shape, c) {
   throw new Error(`${c.name}: no well-conditioned seed among 10`);
 }
 
-async function generate(rt, c) {
+// The seed a committed CPU case settled on: a GPU run reuses it, so both hold the same weights.
+function committedSeed(c) {
+  const file = join(ROOT, c.name, 'manifest.json');
+  return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')).seed : undefined;
+}
+
+async function generate(rt, c, root, gpu) {
   const { tf } = rt;
-  const dir = join(ROOT, c.name);
+  const name = gpu ? c.name.replace(/^tfjs-/, 'tfjs-node-gpu-') : c.name;
+  const dir = join(root, name);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const options = variantOptions(c.variant, { resolution: c.resolution });
@@ -115,7 +130,8 @@ async function generate(rt, c) {
   const layers = dumpLayers(built, c);
   let seed = c.seed;
   let rejected = [];
-  if (c.ship) setSeededWeights(built, seed);
+  if (gpu) seed = committedSeed(c) ?? seed;
+  if (c.ship || gpu) setSeededWeights(built, seed);
   else ({ seed, rejected } = await chooseSeed(rt, built, layers, input, shape, c));
   let model = built;
   let weights;
@@ -153,24 +169,31 @@ async function generate(rt, c) {
     tensors[n] = t.shape;
   }
 
-  // The same model on tfjs's wasm backend: how far two tfjs backends already disagree.
+  // The same model on another tfjs backend (wasm; cpu for a GPU run): how far two tfjs backends
+  // already disagree. For a GPU run the tolerance derives from it.
   const main = tf.getBackend();
-  let wasm = { skipped: 'wasm backend not available' };
-  if (await tf.setBackend('wasm').catch(() => false)) {
+  const otherName = gpu ? 'cpu' : 'wasm';
+  let wasm = { skipped: `${otherName} backend not available` };
+  if (await tf.setBackend(otherName).catch(() => false)) {
     const other = await run(tf, model, layers, input, shape);
     const worst = relativeDifference(golden, other);
-    wasm = { backend: 'wasm', worst_layer: worst.layer, max_abs_difference: worst.maxAbs, relative_to_max_golden: worst.relative };
+    wasm = { backend: otherName, worst_layer: worst.layer, max_abs_difference: worst.maxAbs, relative_to_max_golden: worst.relative };
     await tf.setBackend(main);
   }
+  if (gpu && wasm.skipped) throw new Error(`${name}: ${wasm.skipped}, so the GPU's difference from it cannot be measured`);
+  const tolerance = gpu
+    ? { relative_to_max_abs_golden: toleranceFor(wasm.relative_to_max_golden), rule: RULE }
+    : { relative_to_max_abs_golden: TOLERANCE, rule: 'per layer: max |ours − golden| ≤ tolerance · max |golden|' };
 
   const manifest = {
-    case: c.name,
+    case: name,
     producer: 'scripts/golden/tfjs.mjs (model: scripts/golden/tfjs-efficientnet.mjs)',
     framework: '@tensorflow/tfjs-layers',
     framework_version: rt.versions,
     backend: main,
     device: rt.device,
     tfjs_node: rt.tfjsNode,
+    ...(gpu ? { env: { NVIDIA_TF32_OVERRIDE: process.env.NVIDIA_TF32_OVERRIDE ?? 'unset (TensorFlow may use TF32 on Ampere and newer)' } } : {}),
     variant: c.variant,
     width: options.width,
     depth: options.depth,
@@ -181,7 +204,7 @@ async function generate(rt, c) {
     seed,
     input: { file: 'input.npy', layout: 'NHWC, already normalised', scheme: 'mulberry32(input_seed), 2·next() − 1 in row-major order', input_seed: c.inputSeed },
     weights,
-    tolerance: { relative_to_max_abs_golden: TOLERANCE, rule: 'per layer: max |ours − golden| ≤ tolerance · max |golden|' },
+    tolerance,
     tfjs_backend_difference: wasm,
     forward_ms: ms,
     tensors,
@@ -192,8 +215,15 @@ async function generate(rt, c) {
 }
 
 const args = process.argv.slice(2);
-const requireNode = args.includes('--tfjs-node');
-const only = args.filter((a) => !a.startsWith('--'));
+const requireGpu = args.includes('--tfjs-node-gpu');
+const requireNode = args.includes('--tfjs-node') || requireGpu;
+const outAt = args.indexOf('--out');
+if (outAt >= 0 && !args[outAt + 1]) {
+  console.error('tfjs.mjs: --out needs a folder');
+  process.exit(2);
+}
+const root = outAt >= 0 ? resolve(args[outAt + 1]) : ROOT;
+const only = args.filter((a, i) => !a.startsWith('--') && (outAt < 0 || i !== outAt + 1));
 const unknown = only.filter((n) => !CASES.some((c) => c.name === n));
 if (unknown.length) {
   console.error(`tfjs.mjs: unknown case(s) ${unknown.join(', ')} (known: ${CASES.map((c) => c.name).join(', ')})`);
@@ -201,13 +231,13 @@ if (unknown.length) {
 }
 let rt;
 try {
-  rt = await loadTf({ requireNode });
+  rt = await loadTf({ requireNode, requireGpu });
 } catch (e) {
   console.error(`tfjs.mjs: ${e.message}`);
   process.exit(1);
 }
 console.error(`tfjs ${rt.versions['tfjs-core']} on '${rt.backend}'; tfjs-node: ${rt.tfjsNode}`);
 for (const c of CASES.filter((c) => only.length === 0 || only.includes(c.name))) {
-  const m = await generate(rt, c);
+  const m = await generate(rt, c, root, requireGpu);
   console.error(`${c.name}: ${Object.keys(m.tensors).length} tensors, forward ${m.forward_ms} ms, tfjs wasm vs ${m.backend}: ${m.tfjs_backend_difference.relative_to_max_golden?.toExponential(2) ?? m.tfjs_backend_difference.skipped} (${m.tfjs_backend_difference.worst_layer ?? ''})`);
 }

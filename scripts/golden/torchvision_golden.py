@@ -2,6 +2,10 @@
 """Golden outputs from torchvision's EfficientNet (Debian's python3-torch / python3-torchvision).
 
     /usr/bin/python3 scripts/golden/torchvision_golden.py     # writes fixtures/golden/torch-*/
+    python3 scripts/golden/torchvision_golden.py --device cuda --out DIR   # DIR/torch-*-cuda/
+
+--device cuda computes the goldens on the GPU with TF32 off and reports, in each manifest, the
+difference from the CPU (the tolerance derives from it) and from TF32 (see torch_device.py).
 
 Cases:
   torch-b0-224     torchvision.models.efficientnet_b0(weights=None), weights stored as F16, no
@@ -28,7 +32,6 @@ The input is numpy.random.default_rng(input_seed).uniform(−1, 1, (1, R, R, 3))
 import json
 import math
 import os
-import platform
 import shutil
 import struct
 import sys
@@ -37,6 +40,9 @@ import numpy as np
 import torch
 import torchvision
 from torchvision.models.efficientnet import EfficientNet, _efficientnet_conf
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import torch_device  # noqa: E402
 
 TOLERANCE = 1e-4
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'fixtures', 'golden')
@@ -136,8 +142,9 @@ def to_nhwc(t):
     return np.ascontiguousarray(a, dtype=np.float32)
 
 
-def generate(c):
-    out = os.path.join(ROOT, c['name'])
+def generate(c, device='cpu', root=ROOT):
+    case = torch_device.case_name(c['name'], device)
+    out = os.path.join(root, case)
     shutil.rmtree(out, ignore_errors=True)
     os.makedirs(out)
     model = c['build']()
@@ -164,27 +171,23 @@ def generate(c):
     r = c['resolution']
     x = np.random.default_rng(c['input_seed']).uniform(-1, 1, (1, r, r, 3)).astype(np.float32)
     np.save(os.path.join(out, 'input.npy'), x)
-    outputs = {}
-    hooks = [m.register_forward_hook(lambda m, i, o, n=n: outputs.__setitem__(n, to_nhwc(o))) for m, n in keras_names(model, c['every_block']).items()]
-    with torch.no_grad():
-        logits = model(torch.from_numpy(x.transpose(0, 3, 1, 2).copy()))
-    for h in hooks:
-        h.remove()
-    outputs['avg_pool'] = outputs['avg_pool'].reshape(1, -1)
+    names = lambda m: keras_names(m, c['every_block'])
+    outputs, logits = torch_device.forward(model, x, names, device, to_nhwc)
     assert np.array_equal(outputs['predictions'], logits.numpy())
+    on_gpu = torch_device.gpu_report(model, x, names, outputs, device, to_nhwc)
     tensors = {}
     for name, a in outputs.items():
         np.save(os.path.join(out, f'{name}.npy'), a)
         tensors[name] = list(a.shape)
 
-    cpu = next((l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name')), platform.processor()) if os.path.exists('/proc/cpuinfo') else platform.processor()
+    backend, where = torch_device.describe(device)
     manifest = {
-        'case': c['name'],
+        'case': case,
         'producer': 'scripts/golden/torchvision_golden.py',
         'framework': 'torchvision',
         'framework_version': {'torch': torch.__version__, 'torchvision': torchvision.__version__, 'numpy': np.__version__},
-        'backend': 'torch cpu (eval, float32)',
-        'device': f'{cpu} ({torch.get_num_threads()} threads), {platform.system()} {platform.machine()}, python {platform.python_version()}',
+        'backend': backend,
+        'device': where,
         'variant': c['variant'],
         'width': c['width'],
         'depth': c['depth'],
@@ -204,18 +207,24 @@ def generate(c):
         'tolerance': {'relative_to_max_abs_golden': TOLERANCE, 'rule': 'per layer: max |ours − golden| ≤ tolerance · max |golden|'},
         'tensors': tensors,
     }
+    manifest.update(on_gpu)
     with open(os.path.join(out, 'manifest.json'), 'w') as f:
         json.dump(manifest, f, indent=2, ensure_ascii=False)
         f.write('\n')
-    print(f"{c['name']}: {len(tensors)} tensors, logits max |·| {np.abs(logits.numpy()).max():.4f}")
+    gpu = f", cuda vs cpu {on_gpu['cpu_difference']['relative_to_max_golden']:.2e}, tf32 vs fp32 {on_gpu['tf32_difference']['relative_to_max_golden']:.2e}" if on_gpu else ''
+    print(f"{case}: {len(tensors)} tensors, logits max |·| {np.abs(logits.numpy()).max():.4f}{gpu}")
 
 
 def main():
+    args = torch_device.arguments('torchvision_golden.py', ROOT, 'Golden outputs from torchvision EfficientNet.').parse_args()
+    unknown = [n for n in args.cases if n not in [c['name'] for c in CASES]]
+    if unknown:
+        raise SystemExit(f"torchvision_golden.py: unknown case(s) {', '.join(unknown)} (known: {', '.join(c['name'] for c in CASES)})")
+    torch_device.require(args.device, 'torchvision_golden.py')
     torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
-    only = sys.argv[1:]
     for c in CASES:
-        if not only or c['name'] in only:
-            generate(c)
+        if not args.cases or c['name'] in args.cases:
+            generate(c, args.device, os.path.abspath(args.out))
 
 
 if __name__ == '__main__':
