@@ -34,7 +34,7 @@ describe('the page\'s grid-search view', () => {
     await page.goto(site.url);
     await page.click('#grid summary');
     await page.waitForSelector('#grid[data-ready="true"]', { timeout: 30_000 });
-    const cells = await page.$$eval('#grid-table tr', (trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent ?? '')));
+    const cells = await page.$$eval('#grid-table tr', (trs) => trs.map((tr) => Array.from(tr.children, (c) => c.textContent ?? '')));
 
     const r = await effnet('scaling', '--grid', '--json');
     const cli = JSON.parse(r.stdout) as { table: { header: string[]; rows: string[][] }; candidates: { alpha: number; beta: number; gamma: number; macs: number }[] };
