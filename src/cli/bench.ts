@@ -14,7 +14,7 @@ const usage = `Usage: effnet bench [--model b0…b7|phi=X] [--resolution N] [--b
 Latency of this engine alone: seeded weights (seed 1), a seeded input, warm-up runs, then the
 median, min and max over the timed runs; the time per kernel family (each step of a profiled run
 on the first image, fastest of a few); and memory (peak RSS of this process, wasm linear memory).
-For the comparison with TF.js (tfjs-backend-wasm and -cpu) on the same weights and input, run
+For the comparison with onnxruntime-web, TF.js and onnxruntime-node on the same weights and input, run
 \`npm run bench\` in a checkout (it needs the dev dependencies). Progress goes to stderr.
 
   --model M         b0…b7 or phi=X (default b0)
@@ -182,6 +182,6 @@ function format(r: {
     ...rows.slice(1).map(line),
     '',
     `memory: peak RSS ${mib(m.maxRssBytes)}${wasmLine}`,
-    'Against TF.js (tfjs-backend-wasm, tfjs-backend-cpu) on the same weights and input: npm run bench in a checkout (dev dependencies).',
+    'Against onnxruntime-web, tfjs-backend-wasm and onnxruntime-node on the same weights and input: npm run bench in a checkout (dev dependencies).',
   ].join('\n');
 }
