@@ -1,5 +1,5 @@
 import { CheckpointError, type SourceTensor } from './source.js';
-import { escapeText, limits } from '../limits.js';
+import { asBytes, escapeText, limits } from '../limits.js';
 import { decodeBfloat16, decodeFloat16, decodeFloat32 } from './float16.js';
 
 // safetensors (huggingface/safetensors): u64 little-endian header length N, N bytes of JSON
@@ -18,7 +18,8 @@ const DTYPE_BYTES: Record<string, number> = {
   F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U64: 8, U32: 4, U16: 2, U8: 1, BOOL: 1,
 };
 
-export function readSafetensors(bytes: Uint8Array, name = 'safetensors'): Safetensors {
+export function readSafetensors(data: Uint8Array | ArrayBuffer, name = 'safetensors'): Safetensors {
+  const bytes = asBytes(data, `${name}: bytes`);
   const fail = (why: string): never => {
     throw new CheckpointError(`${name}: ${why}`);
   };

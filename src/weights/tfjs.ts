@@ -1,6 +1,6 @@
 import { CheckpointError, type SourceTensor } from './source.js';
 import { decodeFloat16, decodeFloat32 } from './float16.js';
-import { escapeText, limits } from '../limits.js';
+import { asBytes, escapeText, limits } from '../limits.js';
 
 // TF.js LayersModel (tfjs-core io/types.ts; tfjs-converter write_weights.py): model.json holds
 // {format: 'layers-model', modelTopology, weightsManifest: [{paths, weights: [{name, shape, dtype,
@@ -110,8 +110,8 @@ export function readTfjsModel(modelJson: unknown, shards: ReadonlyMap<string, Ui
   for (const group of manifestGroups(json, name)) {
     const parts = group.paths.map((p) => {
       const bytes = shards.get(p) ?? shards.get(p.replace(/^\.\//, ''));
-      if (!bytes) throw new CheckpointError(`${name}: shard '${p}' is missing`);
-      return bytes;
+      if (!bytes) throw new CheckpointError(`${name}: shard '${escapeText(p, 120)}' is missing`);
+      return asBytes(bytes, `${name}: shard '${escapeText(p, 120)}'`);
     });
     const total = parts.reduce((n, b) => n + b.length, 0);
     const data = new Uint8Array(total);
