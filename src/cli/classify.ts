@@ -9,6 +9,8 @@ import { isInterpolation } from '../image/resample.js';
 import { parseLabels, type Prediction } from '../image/labels.js';
 import type { RgbImage } from '../image/image.js';
 import { parseVariant } from '../model/scaling.js';
+import { findEntry } from '../registry/index.js';
+import { ensureCached } from '../node/cache.js';
 import { loadCheckpointFile } from '../node/checkpoint.js';
 import { readImage } from '../node/decode.js';
 import { defaultModelPath } from '../node/default-model.js';
@@ -23,7 +25,10 @@ a folder stands for the .png, .jpg and .jpeg files in it. Without --weights it r
 default: an EfficientNet trained on Fashion-MNIST (10 classes, 32×32 grey images).
 
   --weights W        model.json (TF.js) or .safetensors checkpoint (default: the shipped model)
-  --model M          b0…b7 or phi=X, when the checkpoint's metadata and shapes do not say
+  --model M          b0…b7 or phi=X, when the checkpoint's metadata and shapes do not say;
+                     without --weights, pretrained ImageNet weights from the registry
+                     (b0…b7, timm/…: see effnet fetch --list), fetched on first use
+  --offline          with a registry --model: use the cache only, download nothing
   --top K            classes to print per image (default 5, at most the class count)
   --json             [{file, top: [{label, index, probability}]}] on stdout
   --labels FILE      class names, one a line or a JSON array (default: the checkpoint's own,
@@ -51,6 +56,7 @@ export const classify: Command = {
       resize: { type: 'string' },
       'crop-pct': { type: 'string' },
       interpolation: { type: 'string' },
+      offline: { type: 'boolean' },
     }, usage);
     if (positionals.length === 0) throw new UsageError(`no image given\n${usage}`);
     const top = intOption(stringOption(values, 'top'), '--top') ?? 5;
@@ -62,8 +68,13 @@ export const classify: Command = {
     const labels = labelsFile === undefined ? undefined : parseLabels(await readText(labelsFile), labelsFile);
 
     const backend = await backendFor(backendOption(values));
-    const weights = stringOption(values, 'weights') ?? defaultModelPath();
-    const net = await loadCheckpointFile(weights, { backend, family, variant: model === undefined ? undefined : parseVariant(model) });
+    const given = stringOption(values, 'weights');
+    // A registry name without --weights: the entry fixes family, variant and preprocessing; flags still win.
+    const entry = given === undefined && model !== undefined ? findEntry(model) : undefined;
+    const net = entry
+      ? await loadCheckpointFile(await ensureCached(entry, { offline: values.offline === true }), { backend, family: family ?? entry.family, variant: entry.variant, resolution: entry.resolution })
+      : await loadCheckpointFile(given ?? defaultModelPath(), { backend, family, variant: model === undefined ? undefined : parseVariant(model) });
+    if (entry) Object.assign(pipeline, { ...(pipeline.cropPct === undefined ? { resize: entry.resize } : {}), interpolation: entry.interpolation, ...pipeline });
     const classifier = Classifier.fromModel(net, { pipeline, labels, labelsName: labelsFile });
 
     const results = await classifyFiles(classifier, files, top, values.json === true);

@@ -1,12 +1,13 @@
 import { bench } from './bench.js';
 import { classify } from './classify.js';
 import { UsageError, type Command } from './command.js';
+import { fetchCommand } from './fetch.js';
 import { infer } from './infer.js';
 import { scaling } from './scaling.js';
 import { summary } from './summary.js';
 import { verify } from './verify.js';
 
-const commands: Command[] = [summary, classify, infer, verify, bench, scaling];
+const commands: Command[] = [summary, classify, infer, verify, bench, scaling, fetchCommand];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
