@@ -18,6 +18,8 @@ export { randomWeights, randomInput, mulberry32 } from './weights/random.js';
 export { checkWeights, type WeightMap } from './weights/weights.js';
 export { resolveCheckpoint, type Checkpoint, type CheckpointInfo, type CheckpointOptions } from './weights/checkpoint.js';
 export { readSafetensors, type Safetensors, type SafetensorsTensor } from './weights/safetensors.js';
+export { readPth, STATE_DICT_KEYS, type Pth, type PthOptions } from './weights/pth.js';
+export { REGISTRY, describeVerification, findEntry, mirrored, registerWeights, registryEntries, type RegistryEntry, type Verification } from './registry/index.js';
 export { readTfjsModel, manifestPaths, checkShardPath, type TfjsModel } from './weights/tfjs.js';
 export { CheckpointError, type SourceTensor } from './weights/source.js';
 export { FAMILIES, type Family } from './weights/names/index.js';

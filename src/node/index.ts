@@ -2,3 +2,4 @@
 export { readCheckpointFile, loadCheckpointFile } from './checkpoint.js';
 export { decodeImage, readImage, type DecodeOptions } from './decode.js';
 export { defaultModelPath } from './default-model.js';
+export { cacheDir, ensureCached, FetchError, type CacheOptions } from './cache.js';
