@@ -154,22 +154,23 @@ for (const variant of opt.models) {
     const k = { variant, resolution: plan.resolution, batch, plan, weights, x, nchw: toNchw(x), onnx };
     const label = `${variant} @${plan.resolution}, batch ${batch}`;
     const first = cases.length === 0;
-    const engines = [];
-    for (const e of [...timed, ...(first ? apart.map((a) => a.engine) : [])]) {
-      if (e.needsOnnx && !onnx) continue;
+    const prepare = async (e) => {
+      if (e.needsOnnx && !onnx) return false;
       try {
         await e.prepare(k);
-        engines.push(e);
+        return true;
       } catch (err) {
         skip(e.name, `${label}: ${String(err.message).split('\n')[0].slice(0, 200)}`);
+        return false;
       }
-    }
+    };
+    const rounds = [];
+    for (const e of timed) if (await prepare(e)) rounds.push(e);
     const reference = await ours.logits();
     const agreement = {};
-    for (const e of engines) if (e !== ours) agreement[e.name] = maxRelDiff(await e.logits(), reference);
+    for (const e of rounds) if (e !== ours) agreement[e.name] = maxRelDiff(await e.logits(), reference);
     // Turns: one run of each engine a round, the starting engine rotating, so a busy spell on
     // the machine falls on all of them alike.
-    const rounds = engines.filter((e) => timed.includes(e));
     const times = new Map(rounds.map((e) => [e, []]));
     log(`bench: ${label}: ${rounds.length} engines in turns, ${opt.warmup} warm-up + ${opt.runs} timed rounds…`);
     for (let i = 0; i < opt.warmup + opt.runs; i++) {
@@ -181,8 +182,10 @@ for (const variant of opt.models) {
     }
     const results = Object.fromEntries(rounds.map((e) => [e.name, stats(times.get(e))]));
     if (first) {
+      // After the turns: tfjs-backend-cpu's prepare moves TF.js's global backend off wasm.
       for (const { engine, runs } of apart) {
-        if (!engines.includes(engine)) continue;
+        if (!(await prepare(engine))) continue;
+        agreement[engine.name] = maxRelDiff(await engine.logits(), reference);
         log(`bench: ${label}: ${engine.name}, ${runs} runs…`);
         await engine.run();
         const t = [];
