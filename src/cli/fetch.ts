@@ -1,6 +1,6 @@
 import { cachedSize, cacheDir, ensureCached } from '../node/cache.js';
 import { describeVerification, findEntry, registryEntries, type RegistryEntry } from '../registry/index.js';
-import { printable } from '../weights/pickle.js';
+import { escapeText } from '../limits.js';
 import { parse, UsageError, type Command } from './command.js';
 
 const usage = `Usage: effnet fetch <name…> [--offline]
@@ -45,7 +45,7 @@ export const fetchCommand: Command = {
 /** The registry entry for a name or alias, or a UsageError listing the names. */
 export function registryEntry(name: string): RegistryEntry {
   const entry = findEntry(name);
-  if (!entry) throw new UsageError(`unknown weights '${printable(name, 60)}' (known: ${registryEntries().map((e) => e.aliases[0] ?? e.name).join(', ')})`);
+  if (!entry) throw new UsageError(`unknown weights '${escapeText(name, 60)}' (known: ${registryEntries().map((e) => e.aliases[0] ?? e.name).join(', ')})`);
   return entry;
 }
 

@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { printable as escapeText } from '../weights/pickle.js';
+import { escapeText, limits } from '../limits.js';
 import { describeVerification, mirrored, type RegistryEntry } from '../registry/index.js';
 
 // The weights cache: one file per registry entry, named as the registry names it, beside a
@@ -11,10 +11,6 @@ import { describeVerification, mirrored, type RegistryEntry } from '../registry/
 // in the same folder, is hashed as it arrives, checked (hash, size, format), and only then renamed
 // into place, so the cache never holds a partial or unverified file under a real name. A cached
 // file is hashed again on every use: a truncated or corrupted entry is removed and fetched anew.
-
-/** Largest download accepted: B7 in float32 is 267 MB. */
-export const MAX_DOWNLOAD_BYTES = 2 * 2 ** 30;
-const MAX_SAFETENSORS_HEADER = 100_000_000;
 
 export class FetchError extends Error {
   override readonly name = 'FetchError';
@@ -106,7 +102,7 @@ async function download(entry: RegistryEntry, path: string, options: CacheOption
     throw new FetchError(`EFFNET_MIRROR is not a URL: '${escapeText(mirror ?? '', 100)}'`);
   }
   const part = join(options.dir ?? cacheDir(), `.${entry.file}.${process.pid}.${randomBytes(4).toString('hex')}.part`);
-  const maxBytes = MAX_DOWNLOAD_BYTES;
+  const maxBytes = limits().maxCheckpointBytes;
   const controller = new AbortController();
   const idle = options.idleTimeoutMs ?? 30_000;
   let timer = setTimeout(() => controller.abort(), idle);
@@ -141,7 +137,7 @@ async function download(entry: RegistryEntry, path: string, options: CacheOption
     if (response!.status !== 200) fail(`HTTP ${response!.status} ${escapeText(response!.statusText, 60)} from ${escapeText(current, 120)}`);
     const length = response!.headers.get('content-length');
     total = length !== null && /^\d+$/.test(length) ? Number(length) : undefined;
-    if (total !== undefined && total > maxBytes) fail(`the server announces ${total.toLocaleString('en-US')} bytes, more than allowed (limit ${maxBytes.toLocaleString('en-US')})`);
+    if (total !== undefined && total > maxBytes) fail(`the server announces ${total.toLocaleString('en-US')} bytes, more than allowed (limit maxCheckpointBytes = ${maxBytes.toLocaleString('en-US')})`);
     const progress = progressBar(entry.name, total, options.stderr, options.log);
     const hash = createHash('sha256');
     const file = await open(part, 'wx');
@@ -158,7 +154,7 @@ async function download(entry: RegistryEntry, path: string, options: CacheOption
         if (chunk.done) break;
         touch();
         received += chunk.value.length;
-        if (received > maxBytes) fail(`more than ${maxBytes.toLocaleString('en-US')} bytes (the limit)`);
+        if (received > maxBytes) fail(`more than ${maxBytes.toLocaleString('en-US')} bytes (limit maxCheckpointBytes)`);
         hash.update(chunk.value);
         await file.write(chunk.value);
         progress(received);
@@ -203,7 +199,7 @@ async function checkFormat(entry: RegistryEntry, path: string, size: number, fai
   }
   const dv = new DataView(head.buffer);
   const header = dv.getUint32(0, true) + dv.getUint32(4, true) * 2 ** 32;
-  if (size < 10 || header > MAX_SAFETENSORS_HEADER || 8 + header > size || head[8] !== 0x7b) fail(`the file (${size} bytes) is not safetensors`);
+  if (size < 10 || header > limits().maxHeaderBytes || 8 + header > size || head[8] !== 0x7b) fail(`the file (${size} bytes) is not safetensors`);
 }
 
 /** A bar redrawn in place on a terminal; on a pipe, one line when it starts and one when it ends. */

@@ -1,3 +1,4 @@
+import { escapeText } from '../limits.js';
 import { CheckpointError } from './source.js';
 
 // A restricted unpickler: it reads the opcodes of pickle protocols 2–4 that hold plain data
@@ -57,13 +58,6 @@ function latin1(b: Uint8Array): string {
   let s = '';
   for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i]!);
   return s;
-}
-
-/** Escaped and cut: names in a stranger's pickle are printed, never trusted. */
-export function printable(text: string, max = 80): string {
-  // eslint-disable-next-line no-control-regex
-  const escaped = text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-  return escaped.length > max ? `${escaped.slice(0, max)}…` : escaped;
 }
 
 export function unpickle(bytes: Uint8Array, name: string, options: UnpickleOptions): PyValue {
@@ -175,7 +169,7 @@ export function unpickle(bytes: Uint8Array, name: string, options: UnpickleOptio
     const full = `${module}.${qualname}`;
     if (!options.globals.has(full)) {
       const allowed = [...options.globals.keys()].filter((g) => !/Storage$/.test(g)).join(', ');
-      fail(`refuses the pickled global ${printable(full)}: a state dict needs only ${allowed} and torch storage types; nothing was executed`);
+      fail(`refuses the pickled global ${escapeText(full, 80)}: a state dict needs only ${allowed} and torch storage types; nothing was executed`);
     }
     push(new PyGlobal(module, qualname));
   };
@@ -263,7 +257,7 @@ export function unpickle(bytes: Uint8Array, name: string, options: UnpickleOptio
         if (!(callable instanceof PyGlobal)) fail(`REDUCE calls something that is not an allowed global, at byte ${at}`);
         const g = callable as PyGlobal;
         const handler = options.globals.get(g.qualified);
-        if (!handler) fail(`refuses to call ${printable(g.qualified)} (REDUCE at byte ${at}): it may only be named, not called; nothing was executed`);
+        if (!handler) fail(`refuses to call ${escapeText(g.qualified, 80)} (REDUCE at byte ${at}): it may only be named, not called; nothing was executed`);
         if (!Array.isArray(args) || !Object.isFrozen(args)) fail(`REDUCE of ${g.qualified} without an argument tuple, at byte ${at}`);
         push(handler!(args as PyValue[]));
         break;

@@ -1,5 +1,6 @@
 import { decodeBfloat16, decodeFloat16, decodeFloat32 } from './float16.js';
-import { printable, PyDict, PyGlobal, unpickle, type PyKey, type PyValue } from './pickle.js';
+import { escapeText, limits } from '../limits.js';
+import { PyDict, PyGlobal, unpickle, type PyKey, type PyValue } from './pickle.js';
 import { CheckpointError, type SourceTensor } from './source.js';
 import { isZip, readZip } from './zip.js';
 
@@ -65,7 +66,7 @@ export function readPth(bytes: Uint8Array, name: string, options: PthOptions = {
   if (pickles.length !== 1) fail(pickles.length === 0 ? 'no <archive>/data.pkl in the zip: not a torch.save checkpoint' : `${pickles.length} data.pkl entries in the zip`);
   const archive = pickles[0]!.slice(0, -'/data.pkl'.length);
   const order = entries.get(`${archive}/byteorder`);
-  if (order && new TextDecoder().decode(order) !== 'little') fail(`byteorder is '${printable(new TextDecoder().decode(order))}'; only little-endian checkpoints are read`);
+  if (order && new TextDecoder().decode(order) !== 'little') fail(`byteorder is '${escapeText(new TextDecoder().decode(order))}'; only little-endian checkpoints are read`);
 
   const storages = new Map<string, Storage>();
   const persistentLoad = (pid: PyValue): PyValue => {
@@ -73,9 +74,9 @@ export function readPth(bytes: Uint8Array, name: string, options: PthOptions = {
     const [, type, key, , numel] = pid as PyValue[];
     const typeName = type instanceof PyGlobal && type.module === 'torch' ? type.name : '';
     const spec = STORAGES[typeName];
-    if (!spec) fail(`storage of unsupported type ${printable(String(typeName || type))}`);
-    if (typeof key !== 'string' || !/^[\w.-]{1,64}$/.test(key)) fail(`storage key ${printable(String(key))} is not a plain name`);
-    if (typeof numel !== 'number' || !Number.isSafeInteger(numel) || numel < 0) fail(`storage '${key}' has an invalid size ${printable(String(numel))}`);
+    if (!spec) fail(`storage of unsupported type ${escapeText(String(typeName || type))}`);
+    if (typeof key !== 'string' || !/^[\w.-]{1,64}$/.test(key)) fail(`storage key ${escapeText(String(key))} is not a plain name`);
+    if (typeof numel !== 'number' || !Number.isSafeInteger(numel) || numel < 0) fail(`storage '${key}' has an invalid size ${escapeText(String(numel))}`);
     const k = key as string;
     const existing = storages.get(k);
     if (existing) return existing;
@@ -102,6 +103,7 @@ export function readPth(bytes: Uint8Array, name: string, options: PthOptions = {
     if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) fail('_rebuild_tensor_v2 with an invalid storage offset');
     const shape = dims(size!, 'size');
     const strides = dims(stride!, 'stride');
+    if (shape.length > limits().maxRank) fail(`a tensor of ${shape.length} dimensions (limit maxRank = ${limits().maxRank})`);
     if (shape.length !== strides.length) fail(`a tensor's size [${shape.join(', ')}] and stride [${strides.join(', ')}] differ in length`);
     emptyHooks(hooks!);
     const s = storage as Storage;
@@ -165,7 +167,7 @@ function findStateDict(root: PyValue, wanted: string | undefined, fail: (why: st
     v instanceof PyDict && v.entries.size > 0 && [...v.entries].every(([k, t]) => typeof k === 'string' && t instanceof TorchTensor);
   if (wanted !== undefined) {
     const v = root instanceof PyDict ? root.get(wanted) : undefined;
-    if (!isStateDict(v)) fail(`no state dict under the key '${printable(wanted)}'`);
+    if (!isStateDict(v)) fail(`no state dict under the key '${escapeText(wanted)}'`);
     return { dict: v as PyDict, key: wanted };
   }
   if (isStateDict(root)) return { dict: root, key: '' };
@@ -174,7 +176,7 @@ function findStateDict(root: PyValue, wanted: string | undefined, fail: (why: st
       const v = root.get(k);
       if (isStateDict(v)) return { dict: v, key: k };
     }
-    const keys = [...root.entries.keys()].slice(0, 8).map((k: PyKey) => printable(String(k), 40));
+    const keys = [...root.entries.keys()].slice(0, 8).map((k: PyKey) => escapeText(String(k), 40));
     fail(`no state dict found: the checkpoint is a dict with keys ${keys.join(', ')}${root.entries.size > 8 ? ', …' : ''}, none of them (${STATE_DICT_KEYS.join(', ')}) a dict of tensors`);
   }
   return fail('no state dict found: the checkpoint is not a dict');
