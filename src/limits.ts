@@ -96,6 +96,8 @@ export function checkAtMost(value: number, max: number, what: string, limit: key
 }
 
 const MAX_TEXT = 300;
+/** Longest error message: a file name, what is wrong and the limit, with room for a short list. */
+export const MAX_ERROR = 500;
 
 /**
  * Text from a stranger (a file name, a metadata value) made safe to print: control characters,
@@ -126,9 +128,9 @@ export function userMessage(e: unknown, what?: string): string {
   const message = e instanceof Error ? e.message : String(e);
   if (isEngineMessage(message) || e instanceof RangeError) {
     const why = /memory|grow|allocation|typed array length|Buffer larger/i.test(message) ? 'ran out of memory' : 'failed on malformed input';
-    return escapeText(`${what ? `${what}: ` : ''}${why} (run with --debug for the details)`);
+    return escapeText(`${what ? `${what}: ` : ''}${why} (run with --debug for the details)`, MAX_ERROR);
   }
-  return escapeText(message.split('\n')[0]!);
+  return escapeText(message.split('\n')[0]!, MAX_ERROR);
 }
 
 /** `bytes` as a Uint8Array, whether given as one (a Node Buffer is one), an ArrayBuffer or a typed-array view. */

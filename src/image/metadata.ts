@@ -1,3 +1,4 @@
+import { escapeText, MAX_ERROR } from '../limits.js';
 import { isFamily, type PipelineOptions } from './pipeline.js';
 import { isInterpolation } from './resample.js';
 import type { Triple } from './normalize.js';
@@ -9,7 +10,7 @@ import type { Triple } from './normalize.js';
  */
 export function pipelineFromMetadata(metadata: Readonly<Record<string, string>>, name: string): PipelineOptions {
   const fail = (key: string, why: string): never => {
-    throw new Error(`${name}: metadata '${key}' ${why}, got ${JSON.stringify(metadata[key])}`);
+    throw new Error(escapeText(`${name}: metadata '${key}' ${why}, got ${JSON.stringify(metadata[key])}`, MAX_ERROR));
   };
   const options: PipelineOptions = {};
   const { family, interpolation } = metadata;
@@ -65,7 +66,7 @@ export function classesFromMetadata(metadata: Readonly<Record<string, string>>, 
     names = undefined;
   }
   if (!Array.isArray(names) || !names.every((n) => typeof n === 'string')) {
-    throw new Error(`${name}: metadata 'classes' must be a JSON array of strings`);
+    throw new Error(escapeText(`${name}: metadata 'classes' must be a JSON array of strings`, MAX_ERROR));
   }
   return names;
 }

@@ -1,4 +1,4 @@
-import { escapeText, limits } from '../limits.js';
+import { escapeText, limits, MAX_ERROR } from '../limits.js';
 import { Tensor } from './tensor.js';
 
 // NumPy .npy: magic "\x93NUMPY", major/minor version, header length (u16 for v1, u32 for v2/v3),
@@ -7,7 +7,11 @@ import { Tensor } from './tensor.js';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
 
-export class NpyError extends Error {}
+export class NpyError extends Error {
+  constructor(message: string) {
+    super(escapeText(message, MAX_ERROR));
+  }
+}
 
 export function readNpy(bytes: Uint8Array, name = '.npy data'): Tensor {
   const fail = (why: string): never => {
