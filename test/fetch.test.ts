@@ -217,6 +217,15 @@ describe('the registry', () => {
     expect(REGISTRY.filter((e) => e.family !== 'torchvision').every((e) => e.url.startsWith('https://huggingface.co/timm/') && e.format === 'safetensors')).toBe(true);
   });
 
+  const debian = '/usr/lib/python3/dist-packages/torchvision/models/efficientnet.py';
+  it.skipIf(!existsSync(debian))("names the files torchvision 0.14 (Debian's source) gives each variant, with its crop, resize and top-1", () => {
+    const source = readFileSync(debian, 'utf8');
+    for (const e of REGISTRY.filter((r) => r.family === 'torchvision')) {
+      const block = new RegExp(`class EfficientNet_B${e.variant![1]}_Weights[\\s\\S]*?IMAGENET1K_V1 = Weights\\([\\s\\S]*?url="([^"]+)"[\\s\\S]*?crop_size=(\\d+), resize_size=(\\d+)[\\s\\S]*?"acc@1": ([\\d.]+)`).exec(source)!;
+      expect([block[1], Number(block[2]), Number(block[3]), Number(block[4])], e.name).toEqual([e.formerly, e.resolution, e.resize, e.top1]);
+    }
+  });
+
   it('EFFNET_MIRROR replaces scheme, host and port and keeps the path', () => {
     expect(mirrored('https://download.pytorch.org/models/x-1234abcd.pth', 'http://127.0.0.1:8080')).toBe('http://127.0.0.1:8080/models/x-1234abcd.pth');
     expect(mirrored('https://huggingface.co/timm/m/resolve/main/model.safetensors', 'http://127.0.0.1:9/mirror/')).toBe('http://127.0.0.1:9/mirror/timm/m/resolve/main/model.safetensors');
