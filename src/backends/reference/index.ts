@@ -1,6 +1,6 @@
 import type { Backend, ConvOptions } from '../backend.js';
 import { Tensor } from '../../tensor/tensor.js';
-import { interpret } from '../interpret.js';
+import { compileReference } from './compile.js';
 import { conv2d, dense, depthwiseConv2d } from './conv.js';
 import { add, batchNorm, globalAvgPool, map, mul, softmax } from './elementwise.js';
 
@@ -47,5 +47,5 @@ export function createReferenceBackend(): Backend {
     softmax,
     squeezeExcite,
   };
-  return { name: 'reference', ...ops, compile: (plan, weights) => interpret(ops, plan, weights) };
+  return { name: 'reference', ...ops, compile: (plan, weights) => compileReference(ops, plan, weights) };
 }
