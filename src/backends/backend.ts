@@ -55,8 +55,18 @@ export interface StepProfile {
   macs: number;
 }
 
+/** What a backend runs as one unit: a kernel call covering one or more Keras layers. */
+export interface Step {
+  /** The Keras name of its last layer: what `dump` and `profile` call the step. */
+  name: string;
+  /** The Keras layers it computes, in order (one on the reference backend; fused groups on wasm). */
+  layers: readonly string[];
+}
+
 /** A plan bound to its weights on one backend, ready to run. */
 export interface CompiledModel {
+  /** What a run executes, in order; `dump` and `profile` report per step. */
+  readonly steps: readonly Step[];
   run(x: Tensor, options?: RunOptions): Tensor;
   /** Times each step on the first image of x, keeping each step's fastest of `repeats` runs. */
   profile(x: Tensor, repeats?: number): StepProfile[];

@@ -90,6 +90,7 @@ export function compileReference(ops: Ops, plan: Plan, weights: WeightMap): Comp
     return efficientNet(new TensorNet(ops, weights, plan.padding, plan.epsilon, tap), x, plan.architecture);
   };
   return {
+    steps: plan.layers.map((l) => ({ name: l.name, layers: [l.name] })),
     run(x: Tensor, options: RunOptions = {}): Tensor {
       const wanted = options.dumpLayers && new Set(options.dumpLayers);
       return forward(x, (layer, out) => {

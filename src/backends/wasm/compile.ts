@@ -88,6 +88,7 @@ export function compileWasm(heap: Heap, plan: Plan, weights: WeightMap): WasmCom
 
   return {
     ops,
+    steps: ops.map((op) => ({ name: op.name, layers: op.layers.map((l) => l.name) })),
     memory: { weightBytes, arenaBytes: arena.bytes, scratchBytes },
     run(x: Tensor, options: RunOptions = {}): Tensor {
       check(x);
