@@ -21,4 +21,9 @@ describe('fuzz (quick mode)', () => {
     for (const s of summaries.filter((x) => x.reader !== 'png')) expect(s.accepted, s.reader).toBeGreaterThan(0);
     expect(summaries.every((s) => s.errors > 0)).toBe(true);
   }, 300_000);
+
+  it('the runner sees a hang, a crash, memory held past the ceiling and an engine message', async () => {
+    const { failures } = await fuzz({ readers: ['canary'], cases: 4, seed: 1, workers: 1, timeoutMs: 15_000, ceiling: 512 * 2 ** 20 });
+    expect(failures.map((f) => f.verdict)).toEqual(['hang', 'crash', 'over-memory', 'unclear']);
+  }, 240_000);
 });

@@ -16,6 +16,9 @@ const { values } = parseArgs({
 });
 const readers = (values.reader as Reader[] | undefined) ?? [...READERS];
 const started = Date.now();
+const stop = new AbortController();
+// SIGTERM or Ctrl-C: finish the cases in flight and report the ones run.
+for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => stop.abort());
 const { summaries, failures } = await fuzz({
   readers,
   cases: Number(values.cases),
@@ -23,11 +26,12 @@ const { summaries, failures } = await fuzz({
   workers: Number(values.workers ?? Math.max(1, availableParallelism() - 1)),
   timeoutMs: Number(values.timeout),
   ceiling: 512 * 2 ** 20,
+  signal: stop.signal,
   onProgress: (done, total) => {
     if (done % 500 === 0 || done === total) process.stderr.write(`fuzz: ${done}/${total} cases, ${Math.round((Date.now() - started) / 1000)} s\n`);
   },
 });
 console.log(formatTable(summaries));
-console.log(`\nseed ${values.seed}, ${values.cases} cases a reader, ${Math.round((Date.now() - started) / 1000)} s, ceiling 512 MiB above each worker's own need`);
+console.log(`\nseed ${values.seed}, ${stop.signal.aborted ? `stopped early; at most ` : ''}${values.cases} cases a reader, ${Math.round((Date.now() - started) / 1000)} s, ceiling 512 MiB above each worker's own need`);
 for (const f of failures.slice(0, 50)) process.stderr.write(`${f.reader} #${f.index} ${f.verdict} (${f.note}): ${JSON.stringify(f.message)}\n`);
 process.exitCode = failures.length > 0 ? 1 : 0;

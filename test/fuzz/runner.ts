@@ -11,7 +11,8 @@ import type { Outcome, Result } from './worker.js';
 // that does not answer in time a hang. Either way a fresh child takes the next case.
 
 export interface FuzzOptions {
-  readers: readonly Reader[];
+  /** 'canary' runs the runner's self-test cases: a hang, a crash, 768 MiB held, an engine message. */
+  readers: readonly (Reader | 'canary')[];
   cases: number;
   seed: number;
   workers: number;
@@ -20,12 +21,14 @@ export interface FuzzOptions {
   /** Bytes above the child's own need after warm-up (the wasm module and a tiny model). */
   ceiling: number;
   onProgress?: (done: number, total: number) => void;
+  /** Stops handing out cases; the summary then counts the cases run so far. */
+  signal?: AbortSignal;
 }
 
 export type Verdict = Outcome | 'crash' | 'hang' | 'over-memory';
 
 export interface CaseReport {
-  reader: Reader;
+  reader: Reader | 'canary';
   index: number;
   verdict: Verdict;
   message: string;
@@ -34,7 +37,7 @@ export interface CaseReport {
 }
 
 export interface Summary {
-  reader: Reader;
+  reader: Reader | 'canary';
   cases: number;
   errors: number;
   accepted: number;
@@ -86,7 +89,7 @@ class Child {
     rmSync(this.dir, { recursive: true, force: true });
   }
 
-  run(reader: Reader, seed: number, index: number, timeoutMs: number, ceiling: number): Promise<Result & { note: string } | { verdict: 'crash' | 'hang' | 'over-memory'; peak: number }> {
+  run(reader: Reader | 'canary', seed: number, index: number, timeoutMs: number, ceiling: number): Promise<Result & { note: string } | { verdict: 'crash' | 'hang' | 'over-memory'; peak: number }> {
     return new Promise((resolve) => {
       let peak = 0;
       const finish = (r: Parameters<typeof resolve>[0]) => {
@@ -113,6 +116,7 @@ export async function fuzz(options: FuzzOptions): Promise<{ summaries: Summary[]
   const total = queue.length;
   const reports: CaseReport[] = [];
   let done = 0;
+  options.signal?.addEventListener('abort', () => queue.splice(0));
   const work = async () => {
     let child = new Child();
     await child.start();

@@ -136,7 +136,17 @@ function peak(): number {
   }
 }
 
-process.on('message', async (msg: { reader: Reader; seed: number; index: number }) => {
+// The runner's own test: cases that hang, crash, run away with memory or print an engine message.
+const held: Uint8Array[] = [];
+async function canary(index: number): Promise<Omit<Result, 'peak'>> {
+  if (index === 0) await new Promise(() => undefined);
+  if (index === 1) process.abort();
+  if (index === 2) for (let i = 0; i < 12; i++) held.push(new Uint8Array(64 * 2 ** 20).fill(1));
+  return { outcome: 'unclear', message: 'WebAssembly.Memory.grow(): Unable to grow instance memory' };
+}
+
+process.on('message', async (msg: { reader: Reader | 'canary'; seed: number; index: number }) => {
+  if (msg.reader === 'canary') return process.send!({ ...(await canary(msg.index)), peak: peak(), note: 'canary' });
   const c = makeCase(msg.reader, msg.seed, msg.index);
   if (msg.reader === 'cli' || msg.reader === 'tfjs') writeFiles(c.files);
   resetPeak();
