@@ -25,3 +25,4 @@ export { CheckpointError, type SourceTensor } from './weights/source.js';
 export { FAMILIES, type Family } from './weights/names/index.js';
 export { wasmSimdSupported } from './backends/wasm/module.js';
 export * from './image/index.js';
+export { DEFAULT_LIMITS, LimitError, escapeText, limits, setLimits, type Limits } from './limits.js';
