@@ -29,6 +29,7 @@ describe('.pth checkpoints written by torch.save match torchvision', () => {
     ['pth/state-f16.pth', 'pth/predictions-f16.npy', 'F16 views of one shared storage, one transposed'],
     ['pth/training.pth', 'golden/torch-pth-32/predictions.npy', "a training checkpoint's 'model' beside Adam's state"],
     ['pth/ema.pth', 'golden/torch-pth-32/predictions.npy', "torchvision's EMA ('module.' keys, n_averaged) preferred to 'model'"],
+    ['pth/legacy.pth', 'golden/torch-pth-32/predictions.npy', 'the legacy (pre-1.6, _use_new_zipfile_serialization=False) format'],
   ] as const;
   for (const [file, logits, what] of cases) {
     it.each(BACKENDS)(`${what} (${file}) gives torchvision's logits on %s`, async (backend) => {
@@ -96,9 +97,12 @@ describe('hand-made checkpoints: views and bounds', () => {
     expect(() => readPth(bad, 'c.pth')).toThrow(/^c\.pth: zip entry 'archive\/data\.pkl' is corrupted \(CRC-32 mismatch\)/);
   });
 
-  it('a compressed entry, a non-zip and the legacy format are refused with what to do', () => {
+  it('a compressed entry, a non-zip, a pickle that is not torch.save\'s and a truncated legacy file are refused', () => {
     expect(() => readPth(new TextEncoder().encode('{"not": "a zip"}'), 'x.pth')).toThrow(/x\.pth: not a PyTorch checkpoint/);
-    expect(() => readPth(bytes(PROTO2, 0x8a, 10, new Uint8Array(10)), 'old.pth')).toThrow(/legacy \(pre-1\.6\) torch\.save format/);
+    expect(() => readPth(bytes(PROTO2, 0x8a, 10, new Uint8Array(10), STOP), 'old.pth')).toThrow(/old\.pth: not a PyTorch checkpoint \(a pickle, but not torch\.save's\)/);
+    const legacy = read('pth/legacy.pth');
+    expect(() => readPth(legacy.subarray(0, legacy.length - 100), 'cut.pth')).toThrow(/^cut\.pth: truncated: storage '\d+' needs \d+ bytes at byte \d+, the file has \d+$/);
+    expect(readPth(legacy, 'legacy.pth').metadata.format).toBe('pth (legacy)');
     const z = checkpoint(stateDict([]));
     new DataView(z.buffer).setUint16(z.lastIndexOf(0x50, z.length - 22 - 40) + 10, 8, true); // central method := deflate
     expect(() => readPth(z, 'z.pth')).toThrow(/compressed \(method 8\)/);
@@ -138,6 +142,13 @@ describe('hostile pickles are refused and nothing is executed', () => {
     expect(error!.message.startsWith('evil.pth: ')).toBe(true);
     expect(error!.message).not.toMatch(/\n/);
     expect(error!.message.length).toBeLessThan(400);
+    expect(existsSync(pwned)).toBe(false);
+  });
+
+  it('the legacy format reads its main pickle through the same unpickler: os.system is refused there too', () => {
+    const magic = bytes(PROTO2, 0x8a, 10, new Uint8Array([0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19]), STOP);
+    const header = bytes(magic, PROTO2, 'M', 0xe9, 0x03, STOP, PROTO2, '}', str('little_endian'), 0x88, 's', STOP);
+    expect(() => readPth(bytes(header, hostile[0]![1]), 'old.pth')).toThrow(/^old\.pth: refuses the pickled global os\.system/);
     expect(existsSync(pwned)).toBe(false);
   });
 

@@ -21,6 +21,8 @@ scheme (seed 11), in eval mode.
                                   under 'module.' with 'n_averaged', as torchvision's reference
                                   training script saves its ExponentialMovingAverage}: the EMA
                                   weights are the ones read, so again the golden case's logits.
+  pth/legacy.pth                  torch.save(state dict, _use_new_zipfile_serialization=False): the
+                                  pre-1.6 format (pickles in a row, then raw storages), F32.
   pth/module.pth                  torch.save(torch.nn.Linear(2, 2)): a pickled module, which the
                                   reader must refuse (its pickle names torch.nn.modules.linear.Linear).
 """
@@ -137,6 +139,7 @@ def main():
     ema['n_averaged'] = torch.tensor(5)
     torch.save({'model': seeded(OTHER_SEED).state_dict(), 'model_ema': ema, 'epoch': 9}, os.path.join(PTH, 'ema.pth'))
 
+    torch.save(model.state_dict(), os.path.join(PTH, 'legacy.pth'), _use_new_zipfile_serialization=False)
     torch.manual_seed(0)
     torch.save(torch.nn.Linear(2, 2), os.path.join(PTH, 'module.pth'))
 
@@ -153,6 +156,7 @@ def main():
         'files': {
             'training.pth': {'format': "torch.save({'model', 'optimizer' (Adam, one step), 'epoch', 'arch'}), F32", 'logits': '../golden/torch-pth-32/predictions.npy'},
             'ema.pth': {'format': "torch.save({'model' (seed 12), 'model_ema' ('module.' keys + n_averaged), 'epoch'}), F32", 'logits': '../golden/torch-pth-32/predictions.npy'},
+            'legacy.pth': {'format': 'torch.save(state dict, _use_new_zipfile_serialization=False): the pre-1.6 format, F32', 'logits': '../golden/torch-pth-32/predictions.npy'},
             'module.pth': {'format': 'torch.save(torch.nn.Linear(2, 2)): a pickled nn.Module, to be refused'},
             'state-f16.pth': {'format': 'torch.save(state dict), F16 views of one shared storage, classifier.1.weight transposed (stride (1, 10))', 'logits': 'predictions-f16.npy'},
         },

@@ -61,15 +61,25 @@ function latin1(b: Uint8Array): string {
 }
 
 export function unpickle(bytes: Uint8Array, name: string, options: UnpickleOptions): PyValue {
+  const { value, end } = unpickleAt(bytes, 0, name, options);
+  if (end !== bytes.length) throw new CheckpointError(`${name}: ${bytes.length - end} bytes after the pickle's STOP`);
+  return value;
+}
+
+/** One pickle starting at `start` (legacy torch.save files hold several in a row): its value and where it ended. */
+export function unpickleAt(bytes: Uint8Array, start: number, name: string, options: UnpickleOptions): { value: PyValue; end: number } {
   const limits = { ...PICKLE_LIMITS, ...options.limits };
-  let pos = 0;
+  let pos = start;
   const fail = (why: string): never => {
     throw new CheckpointError(`${name}: ${why}`);
   };
-  if (bytes.length > limits.maxBytes) fail(`pickle of ${bytes.length} bytes exceeds the limit of ${limits.maxBytes}`);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // The pickle's own length is only known at its STOP, so the limit bounds how far it may read.
+  const stop = Math.min(bytes.length, start + limits.maxBytes);
   const need = (n: number) => {
-    if (n > bytes.length - pos) fail(`truncated pickle: ${n} bytes needed at byte ${pos}, ${bytes.length - pos} left`);
+    if (n <= stop - pos) return;
+    if (stop < bytes.length) fail(`pickle longer than the limit of ${limits.maxBytes} bytes`);
+    fail(`truncated pickle: ${n} bytes needed at byte ${pos}, ${bytes.length - pos} left`);
   };
   const take = (n: number): Uint8Array => {
     need(n);
@@ -193,7 +203,7 @@ export function unpickle(bytes: Uint8Array, name: string, options: UnpickleOptio
       case 0x95: u64(); break; // FRAME: a length hint only
       case 0x2e: { // STOP
         if (stack.length !== 1) fail(`pickle stops with ${stack.length} items on the stack, expected 1`);
-        return pop();
+        return { value: pop(), end: pos };
       }
       case 0x28: // MARK
         if (marks.length >= limits.maxMarks) fail(`pickle opens more than ${limits.maxMarks} MARKs at once`);

@@ -1,6 +1,6 @@
 import { decodeBfloat16, decodeFloat16, decodeFloat32 } from './float16.js';
 import { escapeText, limits } from '../limits.js';
-import { PyDict, PyGlobal, unpickle, type PyKey, type PyValue } from './pickle.js';
+import { PyDict, PyGlobal, unpickle, unpickleAt, type PyKey, type PyValue, type UnpickleOptions } from './pickle.js';
 import { CheckpointError, type SourceTensor } from './source.js';
 import { isZip, readZip } from './zip.js';
 
@@ -44,7 +44,8 @@ export interface Pth {
 }
 
 class Storage {
-  constructor(readonly key: string, readonly type: (typeof STORAGES)[string], readonly numel: number, readonly bytes: Uint8Array) {}
+  constructor(readonly key: string, readonly type: (typeof STORAGES)[string], readonly numel: number) {}
+  bytes: Uint8Array = new Uint8Array(0);
   users = 0;
   decoded: Float32Array | undefined;
 }
@@ -57,36 +58,32 @@ export function readPth(bytes: Uint8Array, name: string, options: PthOptions = {
   const fail = (why: string): never => {
     throw new CheckpointError(`${name}: ${why}`);
   };
-  if (!isZip(bytes)) {
-    // torch.save(..., _use_new_zipfile_serialization=False) starts with a pickled magic number.
-    fail(bytes[0] === 0x80 && bytes[2] === 0x8a ? 'the legacy (pre-1.6) torch.save format is not read: load it in PyTorch and save it again' : 'not a PyTorch checkpoint (expected a zip archive as torch.save writes)');
-  }
-  const entries = readZip(bytes, name);
-  const pickles = [...entries.keys()].filter((k) => /^[^/]+\/data\.pkl$/.test(k));
-  if (pickles.length !== 1) fail(pickles.length === 0 ? 'no <archive>/data.pkl in the zip: not a torch.save checkpoint' : `${pickles.length} data.pkl entries in the zip`);
-  const archive = pickles[0]!.slice(0, -'/data.pkl'.length);
-  const order = entries.get(`${archive}/byteorder`);
-  if (order && new TextDecoder().decode(order) !== 'little') fail(`byteorder is '${escapeText(new TextDecoder().decode(order))}'; only little-endian checkpoints are read`);
-
+  // A storage as a persistent id names it: made on first sight; the container attaches its bytes.
   const storages = new Map<string, Storage>();
-  const persistentLoad = (pid: PyValue): PyValue => {
-    if (!Array.isArray(pid) || pid.length !== 5 || pid[0] !== 'storage') fail('a persistent id that is not (\'storage\', type, key, location, numel)');
-    const [, type, key, , numel] = pid as PyValue[];
+  const storageFor = (pid: PyValue, legacy: boolean): Storage => {
+    const fields = legacy ? 6 : 5;
+    if (!Array.isArray(pid) || pid.length !== fields || pid[0] !== 'storage') fail(`a persistent id that is not ('storage', type, key, location, numel${legacy ? ', view' : ''})`);
+    const [, type, key, , numel, view] = pid as PyValue[];
+    if (legacy && view !== null) fail('a storage view (legacy format) is not read');
     const typeName = type instanceof PyGlobal && type.module === 'torch' ? type.name : '';
     const spec = STORAGES[typeName];
-    if (!spec) fail(`storage of unsupported type ${escapeText(String(typeName || type))}`);
-    if (typeof key !== 'string' || !/^[\w.-]{1,64}$/.test(key)) fail(`storage key ${escapeText(String(key))} is not a plain name`);
-    if (typeof numel !== 'number' || !Number.isSafeInteger(numel) || numel < 0) fail(`storage '${key}' has an invalid size ${escapeText(String(numel))}`);
-    const k = key as string;
-    const existing = storages.get(k);
-    if (existing) return existing;
-    const data = entries.get(`${archive}/data/${k}`);
-    if (!data) fail(`storage '${k}' has no entry ${archive}/data/${k} in the zip`);
-    const need = (numel as number) * spec!.bytes;
-    if (data!.length < need) fail(`storage '${k}' holds ${data!.length} bytes, its ${numel} ${spec!.dtype} values need ${need}`);
-    const s = new Storage(k, spec!, numel as number, data!);
-    storages.set(k, s);
+    if (!spec) fail(`storage of unsupported type ${escapeText(String(typeName || type), 80)}`);
+    if (typeof key !== 'string' || !/^[\w.-]{1,64}$/.test(key)) fail(`storage key ${escapeText(String(key), 80)} is not a plain name`);
+    if (typeof numel !== 'number' || !Number.isSafeInteger(numel) || numel < 0) fail(`storage '${key}' has an invalid size ${escapeText(String(numel), 40)}`);
+    const existing = storages.get(key as string);
+    if (existing) {
+      if (existing.type !== spec || existing.numel !== numel) fail(`storage '${key}' is named twice with different types or sizes`);
+      return existing;
+    }
+    const s = new Storage(key as string, spec!, numel as number);
+    storages.set(key as string, s);
     return s;
+  };
+  const attach = (s: Storage, data: Uint8Array | undefined, where: string) => {
+    if (!data) fail(`storage '${s.key}' has no ${where}`);
+    const need = s.numel * s.type.bytes;
+    if (data!.length < need) fail(`storage '${s.key}' holds ${data!.length} bytes, its ${s.numel} ${s.type.dtype} values need ${need}`);
+    s.bytes = data!.subarray(0, need);
   };
 
   const dims = (v: PyValue, what: string): number[] => {
@@ -129,10 +126,25 @@ export function readPth(bytes: Uint8Array, name: string, options: PthOptions = {
     ['torch._utils._rebuild_parameter_with_state', rebuildParameter],
     ...Object.keys(STORAGES).map((s) => [`torch.${s}`, null] as [string, null]),
   ]);
-  const root = unpickle(entries.get(pickles[0]!)!, `${name}: ${pickles[0]}`, { globals, persistentLoad });
+  let root: PyValue;
+  let archive = '';
+  if (isZip(bytes)) {
+    const entries = readZip(bytes, name);
+    const pickles = [...entries.keys()].filter((k) => /^[^/]+\/data\.pkl$/.test(k));
+    if (pickles.length !== 1) fail(pickles.length === 0 ? 'no <archive>/data.pkl in the zip: not a torch.save checkpoint' : `${pickles.length} data.pkl entries in the zip`);
+    archive = pickles[0]!.slice(0, -'/data.pkl'.length);
+    const order = entries.get(`${archive}/byteorder`);
+    if (order && new TextDecoder().decode(order) !== 'little') fail(`byteorder is '${escapeText(new TextDecoder().decode(order), 40)}'; only little-endian checkpoints are read`);
+    root = unpickle(entries.get(pickles[0]!)!, `${name}: ${pickles[0]}`, { globals, persistentLoad: (pid) => storageFor(pid, false) });
+    for (const s of storages.values()) attach(s, entries.get(`${archive}/data/${s.key}`), `entry ${archive}/data/${s.key} in the zip`);
+  } else if (bytes[0] === 0x80 && bytes[2] === 0x8a) {
+    root = readLegacy(bytes, name, globals, storageFor, attach, storages, fail);
+  } else {
+    return fail('not a PyTorch checkpoint (expected a zip archive as torch.save writes, or its legacy format)');
+  }
 
   const { dict, key } = findStateDict(root, options.key, fail);
-  const metadata: Record<string, string> = { format: 'pth', torch_archive: archive };
+  const metadata: Record<string, string> = { format: archive ? 'pth' : 'pth (legacy)', ...(archive ? { torch_archive: archive } : {}) };
   if (key) metadata.state_dict_key = key;
   if (root instanceof PyDict && key) {
     for (const [k, v] of root.entries) {
@@ -160,6 +172,43 @@ export function readPth(bytes: Uint8Array, name: string, options: PthOptions = {
     tensors.set(strip ? n.slice('module.'.length) : n, { dtype: t.storage.type.dtype, shape: t.shape, data: t.storage.type.float ? values(t, count) : null });
   }
   return { tensors, metadata };
+}
+
+// torch.save(..., _use_new_zipfile_serialization=False), PyTorch < 1.6: pickles in a row (magic
+// number, protocol 1001, sys_info, the object, the sorted storage keys), then each storage as an
+// int64 element count and its raw bytes, in key order.
+const LEGACY_MAGIC = 0x1950a86a20f9469cfc6cn;
+
+function readLegacy(
+  bytes: Uint8Array, name: string, globals: UnpickleOptions['globals'], storageFor: (pid: PyValue, legacy: boolean) => Storage,
+  attach: (s: Storage, data: Uint8Array | undefined, where: string) => void, storages: ReadonlyMap<string, Storage>, fail: (why: string) => never,
+): PyValue {
+  const plain = { globals: new Map() };
+  const magic = unpickleAt(bytes, 0, `${name}: legacy header`, plain);
+  if (magic.value !== LEGACY_MAGIC) fail('not a PyTorch checkpoint (a pickle, but not torch.save\'s)');
+  const protocol = unpickleAt(bytes, magic.end, `${name}: legacy header`, plain);
+  if (protocol.value !== 1001) fail(`legacy protocol ${escapeText(String(protocol.value), 20)} (expected 1001)`);
+  const info = unpickleAt(bytes, protocol.end, `${name}: legacy header`, plain);
+  if (!(info.value instanceof PyDict) || info.value.get('little_endian') !== true) fail('only little-endian checkpoints are read');
+  const main = unpickleAt(bytes, info.end, name, { globals, persistentLoad: (pid) => storageFor(pid, true) });
+  const keys = unpickleAt(bytes, main.end, `${name}: storage keys`, plain);
+  if (!Array.isArray(keys.value) || keys.value.some((k) => typeof k !== 'string')) fail('the storage key list is not a list of strings');
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let at = keys.end;
+  for (const key of keys.value as string[]) {
+    const s = storages.get(key);
+    if (!s) fail(`storage '${escapeText(key, 64)}' is stored but no tensor names it`);
+    if (at + 8 > bytes.length) fail(`truncated: storage '${key}' starts past the end of the file`);
+    const count = dv.getUint32(at, true) + dv.getUint32(at + 4, true) * 2 ** 32;
+    if (count !== s!.numel) fail(`storage '${key}' holds ${count} values, its persistent id says ${s!.numel}`);
+    const size = count * s!.type.bytes;
+    if (at + 8 + size > bytes.length) fail(`truncated: storage '${key}' needs ${size} bytes at byte ${at + 8}, the file has ${bytes.length}`);
+    attach(s!, bytes.subarray(at + 8, at + 8 + size), 'data');
+    at += 8 + size;
+  }
+  for (const s of storages.values()) if (s.bytes.length === 0 && s.numel > 0) fail(`storage '${s.key}' is named but not stored`);
+  if (at !== bytes.length) fail(`${bytes.length - at} bytes after the last storage`);
+  return main.value;
 }
 
 function findStateDict(root: PyValue, wanted: string | undefined, fail: (why: string) => never): { dict: PyDict; key: string } {
