@@ -51,11 +51,12 @@ const MIN_NORMAL: f32 = 1.17549435e-38;
 // x·s with products below the smallest normal float flushed to zero: a gate near 0 times a small
 // activation is denormal, and many x86 cores (Intel's in particular) take a microcode assist for
 // every later multiply that reads one. Deep seeded networks saturate gates by the million.
+// The mask clears lanes below the threshold rather than keeping those above it, so NaN stays NaN.
 // @ts-ignore: decorator
 @inline
 function scaled(x: v128, s: v128): v128 {
   const y = f32x4.mul(x, s);
-  return v128.and(y, f32x4.ge(f32x4.abs(y), f32x4.splat(MIN_NORMAL)));
+  return v128.andnot(y, f32x4.lt(f32x4.abs(y), f32x4.splat(MIN_NORMAL)));
 }
 
 // out[p, c] = x[p, c]·s[c] over hw pixels of one image (the SE scale, and mul per channel),

@@ -10,7 +10,7 @@ export const ACT_RELU: i32 = 3;
 // (V8 materialises a v128.const with three). Indices are those passed to C().
 const EXP_CONSTANTS = memory.data<f32>([
   -126.0, -126.0, -126.0, -126.0, // 0 lowest exponent
-  126.0, 126.0, 126.0, 126.0, // 1 highest exponent: 1/(1 + 2^z) stays normal too
+  128.0, 128.0, 128.0, 128.0, // 1 highest exponent: 2^128 is +∞
   1.44269504, 1.44269504, 1.44269504, 1.44269504, // 2 log2(e)
   -1.44269504, -1.44269504, -1.44269504, -1.44269504, // 3 −log2(e)
   12582912.0, 12582912.0, 12582912.0, 12582912.0, // 4 1.5·2^23
@@ -30,8 +30,12 @@ function C(i: i32): v128 {
 
 // 2^z: z = n + f with n = round(z), |f| ≤ 1/2, then 1 + f·q(f) with q a quartic fitted to
 // minimise relative error (2.4e-7 over the interval; 3e-7 in f32 arithmetic), times 2^n built
-// in the exponent bits. z is clamped to [−126, 126] so that 2^z and a sigmoid's 1/(1 + 2^z) are
-// normal floats (see scaleChannels in eltwise.ts for why denormals are avoided).
+// in the exponent bits. z is clamped to [−126, 128] so that n fits the exponent field: 2^−126 is
+// normal (see scaleChannels in eltwise.ts for why denormals are avoided) and n = 128 fills the field
+// with ones, which is +∞, so z ≥ 127.5 (z = +∞ included) gives +∞ as IEEE exp does: sigmoid(−∞) = 0
+// and swish(−∞) = −∞/∞ = NaN, as in the reference, at no extra instruction. The price is a
+// denormal sigmoid for z in (126, 127.5), x in (−88.4, −87.3). The clamp keeps NaN: pmin and pmax
+// return their first operand when the comparison fails.
 // @ts-ignore: decorator
 @inline
 function pow2(z: v128): v128 {
@@ -54,8 +58,9 @@ function pow2(z: v128): v128 {
 @inline
 export function exp4(x: v128): v128 {
   const z = f32x4.mul(x, C(2));
-  // below 2^−126 the answer is 0, not the clamp (sigmoid and swish add it to 1, where it vanishes)
-  return v128.and(pow2(z), f32x4.ge(z, C(0)));
+  // below 2^−126 the answer is 0, not the clamp (sigmoid and swish add it to 1, where it vanishes);
+  // a NaN lane fails the comparison and stays NaN
+  return v128.andnot(pow2(z), f32x4.lt(z, C(0)));
 }
 
 // 1 / (1 + e^−x), with e^−x as 2^(x·(−log2 e)) so no negation is needed.

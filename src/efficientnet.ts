@@ -7,6 +7,7 @@ import { summarize, type ModelSummary } from './model/summary.js';
 import type { Tensor } from './tensor/tensor.js';
 import { resolveCheckpoint, type Checkpoint, type CheckpointInfo, type CheckpointOptions } from './weights/checkpoint.js';
 import type { Family } from './weights/names/index.js';
+import { checkWeightValues } from './weights/finite.js';
 import { randomWeights } from './weights/random.js';
 import type { WeightMap } from './weights/weights.js';
 
@@ -52,7 +53,9 @@ export class EfficientNet {
 
   /** A model from weights already mapped to Keras names (see the checkpoint readers). */
   static async fromWeights(weights: WeightMap, options: ModelOptions = {}): Promise<EfficientNet> {
-    return new EfficientNet(planFor(options), weights, await backendFor(options));
+    const plan = planFor(options);
+    checkWeightValues(plan, weights);
+    return new EfficientNet(plan, weights, await backendFor(options));
   }
 
   /**

@@ -7,6 +7,7 @@ import { ImageError } from '../image/errors.js';
 import { isFamily, type PipelineOptions } from '../image/pipeline.js';
 import { isInterpolation } from '../image/resample.js';
 import { parseLabels, type Prediction } from '../image/labels.js';
+import { describeNonFinite, NonFiniteOutputError } from '../image/nonfinite.js';
 import type { RgbImage } from '../image/image.js';
 import { parseVariant } from '../model/scaling.js';
 import { findEntry } from '../registry/index.js';
@@ -84,12 +85,13 @@ export const classify: Command = {
 
 /**
  * Decodes and classifies the files a batch at a time, printing each result as it comes (text)
- * or returning them all (JSON). An unreadable file gets its line on stderr and the rest go on;
- * the run then fails with a count. A single file's error is just that error.
+ * or returning them all (JSON). An unreadable file, or one whose logits are not finite, gets its
+ * line on stderr and the rest go on; the run then fails with a count. A single file's error is
+ * just that error.
  */
 async function classifyFiles(classifier: Classifier, files: string[], top: number, json: boolean): Promise<{ file: string; top: Prediction[] }[]> {
   const results: { file: string; top: Prediction[] }[] = [];
-  let failures = 0;
+  let failures = 0, nonFinite = 0;
   const progress = new Progress(files.length);
   for (let start = 0; start < files.length; start += classifier.batchSize) {
     const batch = files.slice(start, start + classifier.batchSize);
@@ -103,19 +105,41 @@ async function classifyFiles(classifier: Classifier, files: string[], top: numbe
         progress.interrupt(() => console.error(`effnet classify: ${e.message}`));
       }
     }
-    const tops = classifier.classify(images.map((i) => i.image), { top });
+    const tops = classifyBatch(classifier, images.map((i) => i.image), top);
     images.forEach(({ file }, i) => {
-      results.push({ file, top: tops[i]! });
-      if (!json) progress.interrupt(() => console.log(formatResult(file, tops[i]!, results.length === 1)));
+      const t = tops[i]!;
+      if (typeof t === 'string') {
+        if (files.length === 1) throw new Error(`${file}: ${t}`);
+        nonFinite++;
+        progress.interrupt(() => console.error(`effnet classify: ${file}: ${t}`));
+        return;
+      }
+      results.push({ file, top: t });
+      if (!json) progress.interrupt(() => console.log(formatResult(file, t, results.length === 1)));
     });
     progress.update(start + batch.length);
   }
   progress.done();
-  if (failures > 0) {
+  if (failures > 0 || nonFinite > 0) {
     if (json) console.log(JSON.stringify(results, null, 2));
-    throw new Error(`${failures} of ${files.length} images could not be read`);
+    const why = [
+      ...(failures > 0 ? [`${failures} of ${files.length} images could not be read`] : []),
+      ...(nonFinite > 0 ? [`${nonFinite} of ${files.length} images gave a non-finite output`] : []),
+    ];
+    throw new Error(why.join('; '));
   }
   return results;
+}
+
+/** Each image's predictions, or why it has none (logits that are not finite). */
+function classifyBatch(classifier: Classifier, images: RgbImage[], top: number): (Prediction[] | string)[] {
+  try {
+    return classifier.classify(images, { top });
+  } catch (e) {
+    if (!(e instanceof NonFiniteOutputError)) throw e;
+    const why = new Map(e.failed.map((r) => [r.image, describeNonFinite(r)]));
+    return e.predictions.map((p, i) => p ?? why.get(i)!);
+  }
 }
 
 function pipelineOptions(values: ParsedArgs['values']): PipelineOptions {

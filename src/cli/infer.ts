@@ -13,6 +13,8 @@ Runs a checkpoint on a raw tensor: the input is already normalised, NHWC float32
 or [H, W, 3]); the output is the logits [N, classes]. With --dump, every layer's output is
 written as DIR/<keras layer name>.npy, for PyTorch checkpoints too, so dumps line up across
 frameworks (the wasm backend fuses layers and dumps a fused group under its last layer's name).
+Outputs that are not finite (NaN, ±Infinity) are written as computed; infer then says how many
+on stderr and exits 1.
 
   --weights W       model.json (TF.js LayersModel) or .safetensors (Keras, timm tf_, timm,
                     torchvision names); without it, seeded weights (--seed)
@@ -78,5 +80,9 @@ export const infer: Command = {
     const c = model.plan.coefficients;
     const source = model.checkpoint ? `${model.checkpoint.family} ${model.checkpoint.format}` : `seeded weights (seed ${seed ?? 1})`;
     console.error(`${c.name} from ${source}, ${model.plan.padding} padding, bn eps ${model.plan.epsilon}, ${model.backend.name} backend: input [${x.shape.join(', ')}] → logits [${logits.shape.join(', ')}] in ${output}${dir ? `; ${dumped} layers in ${dir}` : ''}`);
+    // Written as computed, for comparison with the reference's own NaN; the exit status says so.
+    const nan = logits.data.reduce((n, v) => n + (Number.isNaN(v) ? 1 : 0), 0);
+    const infinite = logits.data.reduce((n, v) => n + (Number.isFinite(v) || Number.isNaN(v) ? 0 : 1), 0);
+    if (nan + infinite > 0) throw new Error(`${output}: ${nan + infinite} of ${logits.size} outputs are not finite (${nan} NaN, ${infinite} infinite)`);
   },
 };

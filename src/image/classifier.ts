@@ -4,6 +4,7 @@ import type { Checkpoint } from '../weights/checkpoint.js';
 import { fromImageData, type ImageDataLike, type RgbImage } from './image.js';
 import { labelsFor, topK, type Prediction } from './labels.js';
 import { classesFromMetadata, pipelineFromMetadata } from './metadata.js';
+import { checkFiniteLogits } from './nonfinite.js';
 import { makePipeline, preprocessBatch, type Pipeline, type PipelineOptions } from './pipeline.js';
 
 /**
@@ -57,10 +58,17 @@ export class Classifier {
     return preprocessBatch(images.map(asRgb), this.pipeline);
   }
 
-  /** The top classes of each image, in the order given, in one batch (split large sets yourself). */
+  /**
+   * The top classes of each image, in the order given, in one batch (split large sets yourself).
+   * An image whose logits are not all finite makes it throw NonFiniteOutputError, which carries
+   * the other images' predictions.
+   */
   classify(images: readonly (RgbImage | ImageDataLike)[], options: ClassifyOptions = {}): Prediction[][] {
     if (images.length === 0) return [];
-    return topK(this.model.run(this.preprocess(images)), this.labels, options.top ?? 5);
+    const logits = this.model.run(this.preprocess(images));
+    const predictions = topK(logits, this.labels, options.top ?? 5);
+    checkFiniteLogits(logits, predictions);
+    return predictions;
   }
 
   /** A batch size that keeps a batch's activations near 0.5 M pixels per channel (1 at 600×600). */

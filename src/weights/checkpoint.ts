@@ -3,6 +3,7 @@ import { buildPlan, type Plan } from '../model/plan.js';
 import { parseVariant, resolveVariant, roundFilters, VARIANTS, type ScalingCoefficients, type Variant, type VariantName } from '../model/scaling.js';
 import { Tensor } from '../tensor/tensor.js';
 import { sourceShape, toTfLayout } from './layout.js';
+import { checkWeightValues } from './finite.js';
 import { FAMILIES, NAME_MAPS, type Family, type NameMap } from './names/index.js';
 import { readPth } from './pth.js';
 import { readSafetensors } from './safetensors.js';
@@ -118,6 +119,11 @@ export function resolveCheckpoint(checkpoint: Checkpoint, options: CheckpointOpt
   const { plan, weights, problems, ignored } = attempt(variant!, true);
   if (family === 'torchvision') checkTorchvisionHead(plan.coefficients, fail);
   if (problems.length > 0) fail(`${family} checkpoint does not fit ${describe(plan)}: ${summarizeProblems(problems)}`);
+  const refs = map.sources(plan, keys);
+  checkWeightValues(plan, weights, name, (n) => {
+    const key = refs.get(n)?.key ?? n;
+    return key === n ? n : `${key} (${n})`;
+  });
   return {
     plan,
     weights,

@@ -13,6 +13,7 @@ export function activate(v: number, activation: Activation = 'none'): number {
     case 'sigmoid':
       return sigmoidOf(v);
     case 'relu':
-      return v > 0 ? v : 0;
+      // NaN fails the comparison and passes through, as in IEEE max and PyTorch's relu
+      return v < 0 ? 0 : v;
   }
 }
