@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -93,6 +93,14 @@ describe('effnet fetch', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/test-pth-32: download interrupted after [\d,]+ of 572,661 bytes.*; nothing was cached/);
     expect(cached()).toEqual([]);
+  });
+
+  it('a .part left by a killed download is removed once it is an hour old; a fresh one (a download in progress) is kept', async () => {
+    writeFileSync(join(cache, '.test-pth-32.pth.1.aaaa.part'), 'old');
+    writeFileSync(join(cache, '.test-pth-32.pth.2.bbbb.part'), 'new');
+    utimesSync(join(cache, '.test-pth-32.pth.1.aaaa.part'), new Date(Date.now() - 7_200_000), new Date(Date.now() - 7_200_000));
+    expect((await effnet('fetch', 'test-pth-32')).code).toBe(0);
+    expect(cached().sort()).toEqual(['.test-pth-32.pth.2.bbbb.part', 'test-pth-32.pth', 'test-pth-32.pth.sha256']);
   });
 
   it('--offline: fails naming the cache when the file is not there, succeeds without a request when it is', async () => {

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { escapeText, limits } from '../limits.js';
@@ -52,6 +52,7 @@ export async function ensureCached(entry: RegistryEntry, options: CacheOptions =
   }
   if (options.offline) throw new FetchError(`${entry.name}: not in the cache (${escapeText(dir, 200)})${state === 'absent' ? '' : ' (the cached copy was damaged)'}, and --offline forbids downloading it`);
   await mkdir(dir, { recursive: true });
+  await removeStaleParts(dir, entry.file);
   await download(entry, path, { ...options, log, stderr: options.stderr ?? process.stderr });
   return path;
 }
@@ -86,6 +87,16 @@ async function hashFile(path: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
   return hash.digest('hex');
+}
+
+// A download killed outright (power, SIGKILL) leaves its .part behind; one untouched for an hour is no one's.
+async function removeStaleParts(dir: string, file: string): Promise<void> {
+  const prefix = `.${file}.`;
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    if (!name.startsWith(prefix) || !name.endsWith('.part')) continue;
+    const info = await stat(join(dir, name)).catch(() => undefined);
+    if (info && Date.now() - info.mtimeMs > 3_600_000) await rm(join(dir, name), { force: true });
+  }
 }
 
 async function removeEntry(path: string): Promise<void> {
