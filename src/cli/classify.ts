@@ -1,10 +1,11 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Backend, BackendName } from '../backends/backend.js';
 import { createBackend } from '../backends/index.js';
 import { Classifier } from '../image/classifier.js';
 import { ImageError } from '../image/errors.js';
-import { isFamily, type PipelineOptions } from '../image/pipeline.js';
+import { checkResizable, isFamily, makePipeline, type PipelineOptions } from '../image/pipeline.js';
+import { escapeText, limits, setLimits } from '../limits.js';
 import { isInterpolation } from '../image/resample.js';
 import { parseLabels, type Prediction } from '../image/labels.js';
 import { describeNonFinite, NonFiniteOutputError } from '../image/nonfinite.js';
@@ -14,12 +15,13 @@ import { findEntry } from '../registry/index.js';
 import { ensureCached } from '../node/cache.js';
 import { loadCheckpointFile } from '../node/checkpoint.js';
 import { readImage } from '../node/decode.js';
+import { readRegularFile } from '../node/files.js';
 import { defaultModelPath } from '../node/default-model.js';
 import { backendOption, intOption, parse, stringOption, UsageError, type Command, type ParsedArgs } from './command.js';
 
 const usage = `Usage: effnet classify <image or folder…> [--weights W] [--model M] [--top K] [--json]
          [--labels FILE] [--backend wasm|reference] [--family F] [--resize N] [--crop-pct X]
-         [--interpolation bilinear|bicubic]
+         [--interpolation bilinear|bicubic] [--max-pixels N]
 
 Classifies PNG and JPEG images (EXIF orientation applied, transparency composited onto white);
 a folder stands for the .png, .jpg and .jpeg files in it. Without --weights it runs the shipped
@@ -39,7 +41,8 @@ default: an EfficientNet trained on Fashion-MNIST (10 classes, 32×32 grey image
                      picks the preprocessing (default: the checkpoint's metadata, else its names)
   --resize N         shorter side before the centre crop (torchvision/timm)
   --crop-pct X       share of the shorter side the crop keeps, in (0, 1]
-  --interpolation I  bilinear or bicubic`;
+  --interpolation I  bilinear or bicubic
+  --max-pixels N     refuse images above N pixels, decoded or resized (default 40,000,000)`;
 
 export const classify: Command = {
   name: 'classify',
@@ -58,9 +61,12 @@ export const classify: Command = {
       'crop-pct': { type: 'string' },
       interpolation: { type: 'string' },
       offline: { type: 'boolean' },
+      'max-pixels': { type: 'string' },
     }, usage);
     if (positionals.length === 0) throw new UsageError(`no image given\n${usage}`);
     const top = intOption(stringOption(values, 'top'), '--top') ?? 5;
+    const maxPixels = intOption(stringOption(values, 'max-pixels'), '--max-pixels');
+    if (maxPixels !== undefined) setLimits({ maxPixels });
     const pipeline = pipelineOptions(values);
     const files = await expandFolders(positionals);
     const family = pipeline.family;
@@ -76,6 +82,7 @@ export const classify: Command = {
       ? await loadCheckpointFile(await ensureCached(entry, { offline: values.offline === true }), { backend, family: family ?? entry.family, variant: entry.variant, resolution: entry.resolution })
       : await loadCheckpointFile(given ?? defaultModelPath(), { backend, family, variant: model === undefined ? undefined : parseVariant(model) });
     if (entry) Object.assign(pipeline, { ...(pipeline.cropPct === undefined ? { resize: entry.resize } : {}), interpolation: entry.interpolation, ...pipeline });
+    checkPipelineFlags(net.plan.resolution, net.family, pipeline);
     const classifier = Classifier.fromModel(net, { pipeline, labels, labelsName: labelsFile });
 
     const results = await classifyFiles(classifier, files, top, values.json === true);
@@ -89,20 +96,27 @@ export const classify: Command = {
  * line on stderr and the rest go on; the run then fails with a count. A single file's error is
  * just that error.
  */
-async function classifyFiles(classifier: Classifier, files: string[], top: number, json: boolean): Promise<{ file: string; top: Prediction[] }[]> {
+async function classifyFiles(classifier: Classifier, files: Entry[], top: number, json: boolean): Promise<{ file: string; top: Prediction[] }[]> {
   const results: { file: string; top: Prediction[] }[] = [];
   let failures = 0, nonFinite = 0;
   const progress = new Progress(files.length);
   for (let start = 0; start < files.length; start += classifier.batchSize) {
     const batch = files.slice(start, start + classifier.batchSize);
     const images: { file: string; image: RgbImage }[] = [];
-    for (const file of batch) {
+    for (const { file, error } of batch) {
       try {
-        images.push({ file, image: await readImage(file) });
+        if (error) throw error;
+        const image = await readImage(file);
+        try {
+          checkResizable(image, classifier.pipeline);
+        } catch (e) {
+          throw new ImageError(file, (e as Error).message);
+        }
+        images.push({ file, image });
       } catch (e) {
         if (!(e instanceof ImageError) || files.length === 1) throw e;
         failures++;
-        progress.interrupt(() => console.error(`effnet classify: ${e.message}`));
+        progress.interrupt(() => console.error(`effnet classify: ${escapeText(e.message)}`));
       }
     }
     const tops = classifyBatch(classifier, images.map((i) => i.image), top);
@@ -111,7 +125,7 @@ async function classifyFiles(classifier: Classifier, files: string[], top: numbe
       if (typeof t === 'string') {
         if (files.length === 1) throw new Error(`${file}: ${t}`);
         nonFinite++;
-        progress.interrupt(() => console.error(`effnet classify: ${file}: ${t}`));
+        progress.interrupt(() => console.error(`effnet classify: ${escapeText(`${file}: ${t}`)}`));
         return;
       }
       results.push({ file, top: t });
@@ -142,7 +156,7 @@ function classifyBatch(classifier: Classifier, images: RgbImage[], top: number):
   }
 }
 
-function pipelineOptions(values: ParsedArgs['values']): PipelineOptions {
+export function pipelineOptions(values: ParsedArgs['values']): PipelineOptions {
   const options: PipelineOptions = {};
   const family = stringOption(values, 'family');
   if (family !== undefined) {
@@ -155,6 +169,7 @@ function pipelineOptions(values: ParsedArgs['values']): PipelineOptions {
     options.interpolation = interpolation;
   }
   const resize = intOption(stringOption(values, 'resize'), '--resize');
+  if (resize !== undefined && resize > limits().maxResize) throw new UsageError(`--resize ${resize} is more than allowed (limit maxResize = ${limits().maxResize})`);
   if (resize !== undefined) options.resize = resize;
   const crop = stringOption(values, 'crop-pct');
   if (crop !== undefined) {
@@ -167,23 +182,47 @@ function pipelineOptions(values: ParsedArgs['values']): PipelineOptions {
 
 const IMAGE_FILE = /\.(png|jpe?g)$/i;
 
-/** Each folder among the arguments replaced by its PNG and JPEG files, sorted by name. */
-async function expandFolders(args: string[]): Promise<string[]> {
-  const out: string[] = [];
+/** A file to classify, or an argument that stands for none (its error, reported in turn). */
+interface Entry {
+  file: string;
+  error?: ImageError;
+}
+
+/**
+ * Each folder among the arguments replaced by its PNG and JPEG files, sorted by name. A folder
+ * with none (even one named x.png) is an error for that argument only, unless it is the only one.
+ */
+export async function expandFolders(args: string[]): Promise<Entry[]> {
+  const out: Entry[] = [];
   for (const arg of args) {
     const isDir = await stat(arg).then((s) => s.isDirectory(), () => false);
     if (!isDir) {
-      out.push(arg);
+      out.push({ file: arg });
       continue;
     }
     const found = (await readdir(arg)).filter((f) => IMAGE_FILE.test(f)).sort().map((f) => join(arg, f));
-    if (found.length === 0) throw new Error(`${arg}: a folder without .png, .jpg or .jpeg files`);
-    out.push(...found);
+    if (found.length === 0) {
+      const error = new ImageError(arg, 'a folder without .png, .jpg or .jpeg files');
+      if (args.length === 1) throw error;
+      out.push({ file: arg, error });
+    }
+    out.push(...found.map((file) => ({ file })));
   }
   return out;
 }
 
-async function backendFor(name: BackendName | undefined): Promise<Backend> {
+// --resize and --crop-pct are checked against the limits once the model's input size is known,
+// so that an error names the flag, not the checkpoint.
+function checkPipelineFlags(size: number, family: PipelineOptions['family'], pipeline: PipelineOptions): void {
+  if (pipeline.resize === undefined && pipeline.cropPct === undefined) return;
+  try {
+    makePipeline({ size, family, ...pipeline });
+  } catch (e) {
+    throw new UsageError(`${pipeline.cropPct !== undefined ? '--crop-pct' : '--resize'}: ${(e as Error).message}`);
+  }
+}
+
+export async function backendFor(name: BackendName | undefined): Promise<Backend> {
   if (name !== undefined) return createBackend(name);
   try {
     return await createBackend('wasm');
@@ -194,17 +233,12 @@ async function backendFor(name: BackendName | undefined): Promise<Backend> {
 }
 
 async function readText(file: string): Promise<string> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new Error(`${file}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-  }
+  return new TextDecoder().decode(await readRegularFile(file, { maxBytes: limits().maxTextBytes, limit: 'maxTextBytes' }));
 }
 
 /** One header line (the file), then one line a class: probability, label. */
 function formatResult(file: string, top: readonly Prediction[], first: boolean): string {
-  return [...(first ? [] : ['']), file, ...top.map((p) => `  ${p.probability.toFixed(3)}  ${p.label}`)].join('\n');
+  return [...(first ? [] : ['']), escapeText(file), ...top.map((p) => `  ${p.probability.toFixed(3)}  ${escapeText(p.label, 120)}`)].join('\n');
 }
 
 /**

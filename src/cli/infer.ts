@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EfficientNet } from '../efficientnet.js';
 import { loadCheckpointFile } from '../node/checkpoint.js';
+import { limits } from '../limits.js';
 import { readBytes } from '../node/files.js';
 import { readNpy, writeNpy } from '../tensor/npy.js';
 import { FAMILIES, type Family } from '../weights/names/index.js';
@@ -55,7 +56,7 @@ export const infer: Command = {
     const seed = intOption(stringOption(values, 'seed'), '--seed');
     if (weights && seed !== undefined) throw new UsageError('--seed makes weights; it cannot be combined with --weights');
 
-    let x = readNpy(await readBytes(input), input);
+    let x = readNpy(await readBytes(input, input, limits().maxNpyBytes, 'maxNpyBytes'), input);
     if (x.rank === 3) x = x.reshape([1, ...x.shape]);
     if (x.rank !== 4 || x.shape[3] !== 3 || x.shape[1] !== x.shape[2]) {
       throw new UsageError(`${input}: expected a square NHWC tensor [N, H, W, 3] or [H, W, 3], got [${x.shape.join(', ')}]`);
