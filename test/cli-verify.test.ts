@@ -28,10 +28,42 @@ describe('effnet verify', () => {
     const r = await effnet('verify', '--case', 'torch-custom-32,tfjs-b1-64');
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.split('\n');
-    expect(lines[0]).toMatch(/^case +producer +backend +layers +worst layer +error \/ max\|golden\| +tolerance +time +result$/);
+    expect(lines[0]).toMatch(/^case +producer +backend +layers +worst layer +error \/ max\|golden\| +golden vs cpu +tolerance +time +result$/);
     expect(lines.filter((l) => / PASS$/.test(l))).toHaveLength(4);
-    expect(r.stdout).toMatch(/torch-custom-32 +torchvision 0\.14\.1a0, torch cpu \(eval, float32\) +reference +17\/17 +\S+ +\d\.\d\de-\d+ +1e-4 /);
+    expect(r.stdout).toMatch(/torch-custom-32 +torchvision 0\.14\.1a0, torch cpu \(eval, float32\) +reference +17\/17 +\S+ +\d\.\d\de-\d+ +- +1e-4 /);
     expect(r.stdout).toMatch(/4 of 4 checks passed/);
+  });
+
+  it('shows a GPU golden\'s measured distance from tfjs-cpu and holds it to its manifest\'s tolerance', async () => {
+    const r = await effnet('verify', '--case', 'tfjs-webgpu-b1-64', '--backend', 'wasm', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const [c] = JSON.parse(r.stdout) as (JsonResult & { goldenVsCpu: number })[];
+    const m = JSON.parse(readFileSync(join(GOLDEN, 'tfjs-webgpu-b1-64', 'manifest.json'), 'utf8'));
+    expect(c).toMatchObject({ producer: 'tfjs-layers 4.22.0, webgpu', result: 'PASS', goldenVsCpu: m.tfjs_cpu_difference.relative_to_max_golden, tolerance: m.tolerance.relative_to_max_abs_golden });
+    expect(c!.goldenVsCpu).toBeGreaterThan(0);
+  });
+
+  it('uses the tolerance a GPU manifest states: an error of 3e-4 × max|golden| passes at 1e-3, fails at 1e-4', async () => {
+    const run = async (tolerance: number) => {
+      const dir = join(tmp, `gpu-${tolerance}`);
+      cpSync(join(GOLDEN, 'tfjs-webgl-b1-64'), join(dir, 'tfjs-webgl-b1-64'), { recursive: true });
+      const file = join(dir, 'tfjs-webgl-b1-64', 'block5d_add.npy');
+      const t = readNpy(new Uint8Array(readFileSync(file)), file);
+      const max = t.data.reduce((a, v) => Math.max(a, Math.abs(v)), 0);
+      t.data[3] = t.data[3]! + 3e-4 * max;
+      writeFileSync(file, writeNpy(t));
+      const manifest = join(dir, 'tfjs-webgl-b1-64', 'manifest.json');
+      const m = JSON.parse(readFileSync(manifest, 'utf8'));
+      m.tolerance.relative_to_max_abs_golden = tolerance;
+      writeFileSync(manifest, JSON.stringify(m));
+      return effnet('verify', '--fixtures', dir, '--backend', 'wasm');
+    };
+    const loose = await run(1e-3);
+    expect(loose.code, loose.stdout).toBe(0);
+    expect(loose.stdout).toMatch(/tfjs-webgl-b1-64 +tfjs-layers 4\.22\.0, webgl +wasm +8\/8 .* \d\.\d\de-\d +1e-3 .* PASS/);
+    const tight = await run(1e-4);
+    expect(tight.code).toBe(1);
+    expect(tight.stdout).toMatch(/FAIL tfjs-webgl-b1-64 on wasm: block5d_add: max error/);
   });
 
   it('fails a case whose golden was altered, exit code 1, naming the layer', async () => {
@@ -62,7 +94,7 @@ describe('effnet verify', () => {
 
   it.each([
     [['--backend', 'gpu'], /--backend must be wasm, reference or both, got 'gpu'/],
-    [['--case', 'tfjs-b9-64'], /unknown case 'tfjs-b9-64' \(cases in .*: tfjs-b0-224, .*fashion-1000\)/],
+    [['--case', 'tfjs-b9-64'], /unknown case 'tfjs-b9-64' \(\d+ cases in .*: tfjs-b0-224, .*fashion-1000\)/],
     [['--fixtures', '/no/such/dir'], /--fixtures \/no\/such\/dir: not a folder/],
     [['extra'], /unexpected argument 'extra'/],
   ])('refuses %j with a usage error', async (args, message) => {

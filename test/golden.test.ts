@@ -4,9 +4,10 @@ import type { BackendName } from '../src/backends/backend.js';
 import { checkCase, listCases, readCase } from '../src/node/golden.js';
 import type { WeightMap } from '../src/weights/weights.js';
 
-// Every case under fixtures/golden/ (written by scripts/golden/tfjs.mjs and
-// scripts/golden/torchvision_golden.py) on both backends: each layer the golden stores and our
-// dump has must agree to the manifest's tolerance × max |golden|. The check itself is
+// Every case under fixtures/golden/ (written by scripts/golden/tfjs.mjs, tfjs-gpu.mjs and
+// torchvision_golden.py) on both backends: each layer the golden stores and our dump has must
+// agree to the manifest's tolerance × max |golden| (for a GPU golden, max(1e-4, 2 × its measured
+// distance from the framework's CPU result), checked in golden-manifests.test.ts). The check itself is
 // src/node/golden.ts's checkCase, the one `effnet verify` runs.
 
 const ROOT = new URL('../fixtures/golden/', import.meta.url).pathname;
@@ -18,8 +19,9 @@ const cases = existsSync(ROOT) ? listCases(ROOT) : [];
 const seeded = new Map<string, WeightMap>();
 
 describe('golden cases exist', () => {
-  it('fixtures/golden holds the tfjs B0 @224, torchvision B0 @224 and width-0.25 @32, and B1–B7 @64 cases', () => {
-    expect(cases).toEqual(expect.arrayContaining(['tfjs-b0-224', 'torch-b0-224', 'torch-custom-32', ...[1, 2, 3, 4, 5, 6, 7].map((n) => `tfjs-b${n}-64`)]));
+  it('fixtures/golden holds the tfjs B0 @224, torchvision B0 @224 and width-0.25 @32, and B1–B7 @64 cases, tfjs on cpu, webgl and webgpu', () => {
+    const tfjs = ['b0-224', ...[1, 2, 3, 4, 5, 6, 7].map((n) => `b${n}-64`)];
+    expect(cases).toEqual(expect.arrayContaining(['torch-b0-224', 'torch-custom-32', ...['tfjs', 'tfjs-webgl', 'tfjs-webgpu'].flatMap((p) => tfjs.map((v) => `${p}-${v}`))]));
   });
 });
 
@@ -29,7 +31,8 @@ describe.each(cases)('golden parity: %s', (c) => {
     const m = golden.manifest;
     const r = await checkCase(golden, backend, seeded);
     const layerFailures = r.layers.filter((l) => !l.ok);
-    console.log(`${c} on ${backend}: ${r.layers.length}/${r.stored} layers compared against ${m.framework} (${m.backend}); worst ${r.worst?.layer} ${r.worst?.relative.toExponential(2)} × max|golden|`);
+    const spread = r.spread === undefined ? '' : `, golden vs cpu ${r.spread.toExponential(2)}, tolerance ${r.tolerance}`;
+    console.log(`${c} on ${backend}: ${r.layers.length}/${r.stored} layers compared against ${m.framework} (${m.backend}); worst ${r.worst?.layer} ${r.worst?.relative.toExponential(2)} × max|golden|${spread}`);
     expect(layerFailures.map((f) => f.message), `${c} on ${backend} vs ${m.producer}`).toEqual([]);
     expect(r.layers.some((l) => l.layer === 'predictions')).toBe(true);
     // With fusion a backend dumps only some layer names; the reference dumps every one.

@@ -33,6 +33,9 @@ export interface GoldenManifest {
   seed?: number;
   weights: { file?: string; shipped?: boolean };
   tolerance: { relative_to_max_abs_golden: number };
+  /** GPU cases: the golden's measured distance from its framework on the CPU (tfjs-cpu, torch cpu), worst layer. */
+  tfjs_cpu_difference?: { relative_to_max_golden?: number };
+  cpu_difference?: { relative_to_max_golden?: number };
   /** Layer name → shape (batch included) of every stored `<layer>.npy`. */
   tensors: Record<string, number[]>;
 }
@@ -66,6 +69,9 @@ export interface CaseResult {
   needed: number;
   worst: LayerComparison | undefined;
   tolerance: number;
+  /** GPU cases: how far the golden itself sits from its framework's CPU result (max over layers,
+   * relative to max |golden|); the tolerance derives from it. */
+  spread?: number;
   /** One line each: a layer out of tolerance, or too few layers compared. */
   failures: string[];
   ok: boolean;
@@ -213,7 +219,11 @@ export async function checkCase(c: GoldenCase, backend: BackendName, seeded?: Ma
   const failures = layers.filter((l) => !l.ok).map((l) => l.message);
   if (!layers.some((l) => l.layer === 'predictions')) failures.push('predictions: not compared (the golden has no predictions.npy)');
   if (layers.length < needed) failures.push(`only ${layers.length} of ${stored.length} stored layers are in our dump, ${needed} needed`);
-  return { case: c.name, producer: producerOf(m), backend, layers, stored: stored.length, needed, worst, tolerance, failures, ok: failures.length === 0 };
+  const spread = (m.tfjs_cpu_difference ?? m.cpu_difference)?.relative_to_max_golden;
+  return {
+    case: c.name, producer: producerOf(m), backend, layers, stored: stored.length, needed, worst, tolerance,
+    ...(typeof spread === 'number' ? { spread } : {}), failures, ok: failures.length === 0,
+  };
 }
 
 /**
