@@ -1,4 +1,4 @@
-import type { Backend, BackendName, BackendOptions, CompiledModel, RunOptions, StepProfile } from './backends/backend.js';
+import type { Backend, BackendName, BackendOptions, CompiledModel, RunOptions, Step, StepProfile } from './backends/backend.js';
 import { createBackend } from './backends/index.js';
 import type { PaddingMode } from './model/layers.js';
 import { buildPlan, type Plan } from './model/plan.js';
@@ -17,6 +17,8 @@ export interface ModelOptions extends BackendOptions {
   /** Input size the plan is built for; inputs of another size get a plan of their own. */
   resolution?: number;
   numClasses?: number;
+  /** false: no classifier; runs end at the pooled features (see PlanOptions.includeTop). */
+  includeTop?: boolean;
   padding?: PaddingMode;
   epsilon?: number;
 }
@@ -26,6 +28,13 @@ export interface LoadOptions extends CheckpointOptions, BackendOptions {
   backend?: BackendName | Backend;
 }
 
+/** What a run returns: logits (with a classifier), pooled features, or the stage feature maps. */
+export type ModelOutput = 'logits' | 'pooled' | 'stages';
+
+export interface ModelRunOptions extends RunOptions {
+  output?: ModelOutput;
+}
+
 export interface CreateOptions extends ModelOptions {
   /** Seed of the deterministic weight generator (see randomWeights). */
   seed?: number;
@@ -33,6 +42,7 @@ export interface CreateOptions extends ModelOptions {
 
 /** An EfficientNet plan bound to weights on a backend. */
 export class EfficientNet {
+  private disposed = false;
   private readonly compiled = new Map<string, { plan: Plan; model: CompiledModel }>();
 
   private constructor(
@@ -78,10 +88,34 @@ export class EfficientNet {
     return this.checkpoint?.family;
   }
 
-  /** x: [N, H, W, 3], already normalised; returns logits [N, classes]. */
-  run(x: Tensor, options?: RunOptions): Tensor {
+  /**
+   * x: [N, H, W, 3], already normalised. Returns the logits [N, classes] (the default with a
+   * classifier), the pooled features [N, C] (`output: 'pooled'`, the default without one), or the
+   * feature maps at strides 2, 4, 8, 16 and 32 (`output: 'stages'`, plan.endpoints.stages).
+   */
+  run(x: Tensor, options?: ModelRunOptions & { output?: 'logits' | 'pooled' }): Tensor;
+  run(x: Tensor, options: ModelRunOptions & { output: 'stages' }): Tensor[];
+  run(x: Tensor, options: ModelRunOptions = {}): Tensor | Tensor[] {
     if (x.rank !== 4 || x.shape[3] !== 3) throw new Error(`input must be [N, H, W, 3], got [${x.shape.join(', ')}]`);
-    return this.compiledFor(x.shape[1]!, x.shape[2]!).model.run(x, options);
+    const { output = this.plan.includeTop ? 'logits' : 'pooled', ...runOptions } = options;
+    const model = this.compiledFor(x.shape[1]!, x.shape[2]!).model;
+    if (output === 'logits') {
+      if (!this.plan.includeTop) throw new Error("this model has no classifier (includeTop: false): ask for output 'pooled' or 'stages'");
+      return model.run(x, runOptions);
+    }
+    if (output !== 'pooled' && output !== 'stages') throw new Error(`output must be 'logits', 'pooled' or 'stages', got '${String(output)}'`);
+    const names = output === 'pooled' ? [this.plan.endpoints.pooled] : this.plan.endpoints.stages;
+    const taken = new Map<string, Tensor>();
+    const last = model.run(x, {
+      dumpLayers: runOptions.dumpLayers ? [...runOptions.dumpLayers, ...names] : runOptions.dump ? undefined : names,
+      dump: (name, t) => {
+        if (names.includes(name)) taken.set(name, t);
+        if (runOptions.dump && (!runOptions.dumpLayers || runOptions.dumpLayers.includes(name))) runOptions.dump(name, t);
+      },
+    });
+    if (output === 'pooled' && !this.plan.includeTop) return last;
+    const found = names.map((name) => taken.get(name) ?? fail(name));
+    return output === 'pooled' ? found[0]! : found;
   }
 
   /**
@@ -93,10 +127,20 @@ export class EfficientNet {
     return this.compiledFor(x.shape[1]!, x.shape[2]!).model.profile(x, repeats);
   }
 
+  /**
+   * What a run at the plan's resolution executes, in order: every Keras layer on the reference
+   * backend, fused groups of layers (one kernel call each) on wasm. `dump` and `profile` name
+   * their outputs after these steps.
+   */
+  get steps(): readonly Step[] {
+    return this.compiledFor(this.plan.resolution, this.plan.resolution).model.steps;
+  }
+
   /** Frees what the backend holds for this model (the wasm backend's weights and arena). */
   dispose(): void {
     for (const { model } of this.compiled.values()) model.dispose?.();
     this.compiled.clear();
+    this.disposed = true;
   }
 
   summary(): ModelSummary {
@@ -104,12 +148,13 @@ export class EfficientNet {
   }
 
   private compiledFor(h: number, w: number) {
+    if (this.disposed) throw new Error('this model was disposed: load or create it again to run it');
     const key = `${h}x${w}`;
     let entry = this.compiled.get(key);
     if (!entry) {
       if (h !== w) throw new Error(`input must be square, got ${h}×${w}`);
-      const { coefficients, numClasses, padding, epsilon } = this.plan;
-      const plan = buildPlan(coefficients, { resolution: h, numClasses, padding, epsilon });
+      const { coefficients, numClasses, includeTop, padding, epsilon } = this.plan;
+      const plan = buildPlan(coefficients, { resolution: h, numClasses: includeTop ? numClasses : undefined, includeTop, padding, epsilon });
       entry = { plan, model: this.backend.compile(plan, this.weights) };
       this.compiled.set(key, entry);
     }
@@ -118,8 +163,12 @@ export class EfficientNet {
 }
 
 function planFor(options: ModelOptions): Plan {
-  const { variant = 'b0', resolution, numClasses, padding, epsilon } = options;
-  return buildPlan(variant, { resolution, numClasses, padding, epsilon });
+  const { variant = 'b0', resolution, numClasses, includeTop, padding, epsilon } = options;
+  return buildPlan(variant, { resolution, numClasses, includeTop, padding, epsilon });
+}
+
+function fail(name: string): never {
+  throw new Error(`internal error: the backend produced no output for '${name}'`);
 }
 
 async function backendFor({ backend = 'wasm', wasmModule }: { backend?: BackendName | Backend } & BackendOptions): Promise<Backend> {

@@ -1,13 +1,15 @@
 import { bench } from './bench.js';
 import { classify } from './classify.js';
 import { UsageError, type Command } from './command.js';
+import { embed } from './embed.js';
+import { errorText } from './errors.js';
 import { fetchCommand } from './fetch.js';
 import { infer } from './infer.js';
 import { scaling } from './scaling.js';
 import { summary } from './summary.js';
 import { verify } from './verify.js';
 
-const commands: Command[] = [summary, classify, infer, verify, bench, scaling, fetchCommand];
+const commands: Command[] = [summary, classify, embed, infer, verify, bench, scaling, fetchCommand];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
@@ -42,7 +44,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (e) {
     if (debug) console.error(e);
-    else console.error(`effnet ${name}: ${(e as Error).message}`);
+    else console.error(`effnet ${name}: ${errorText(e, command.usage)}`);
     return e instanceof UsageError ? 2 : 1;
   }
 }

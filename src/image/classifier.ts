@@ -48,8 +48,14 @@ export class Classifier {
   static fromModel(model: EfficientNet, options: Omit<ClassifierOptions, keyof LoadOptions> = {}): Classifier {
     const name = model.checkpoint?.name ?? 'model';
     const meta = pipelineFromMetadata(model.metadata, name);
-    const pipeline = makePipeline({ size: model.plan.resolution, family: model.family, ...meta, ...options.pipeline });
-    const labels = labelsFor(model.plan.numClasses, options.labels ?? classesFromMetadata(model.metadata, name), options.labels ? (options.labelsName ?? 'labels') : name);
+    let pipeline: Pipeline;
+    try {
+      pipeline = makePipeline({ size: model.plan.resolution, family: model.family, ...meta, ...options.pipeline });
+    } catch (e) {
+      throw new Error(`${name}: ${(e as Error).message}`);
+    }
+    // A model without a classifier can still embed; it has no classes to name.
+    const labels = !model.plan.includeTop ? [] : labelsFor(model.plan.numClasses, options.labels ?? classesFromMetadata(model.metadata, name), options.labels ? (options.labelsName ?? 'labels') : name);
     return new Classifier(model, pipeline, labels);
   }
 
@@ -64,11 +70,23 @@ export class Classifier {
    * the other images' predictions.
    */
   classify(images: readonly (RgbImage | ImageDataLike)[], options: ClassifyOptions = {}): Prediction[][] {
+    const top = options.top ?? 5;
+    if (!Number.isInteger(top) || top < 1) throw new Error(`top must be a positive integer, got ${String(top)}`);
+    if (!this.model.plan.includeTop) throw new Error('this model has no classifier (includeTop: false): use embed()');
     if (images.length === 0) return [];
     const logits = this.model.run(this.preprocess(images));
-    const predictions = topK(logits, this.labels, options.top ?? 5);
+    const predictions = topK(logits, this.labels, top);
     checkFiniteLogits(logits, predictions);
     return predictions;
+  }
+
+  /**
+   * The pooled features of each image ([N, C], 1280 for B0), through the checkpoint's own
+   * preprocessing: the embedding used for similarity search and transfer learning. Works on
+   * models with or without a classifier.
+   */
+  embed(images: readonly (RgbImage | ImageDataLike)[]): Tensor {
+    return this.model.run(this.preprocess(images), { output: 'pooled' });
   }
 
   /** A batch size that keeps a batch's activations near 0.5 M pixels per channel (1 at 600×600). */

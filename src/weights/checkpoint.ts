@@ -1,3 +1,4 @@
+import type { Limits } from '../limits.js';
 import type { PaddingMode } from '../model/layers.js';
 import { buildPlan, type Plan } from '../model/plan.js';
 import { parseVariant, resolveVariant, roundFilters, VARIANTS, type ScalingCoefficients, type Variant, type VariantName } from '../model/scaling.js';
@@ -19,6 +20,8 @@ export type Checkpoint =
   | { format: 'pth'; bytes: Uint8Array; name?: string; key?: string };
 
 export interface CheckpointOptions {
+  /** false: load without a classifier; by default, there is one exactly when the checkpoint has its tensors. */
+  includeTop?: boolean;
   /** b0…b7, { phi }, or explicit { name, width, depth, resolution, dropout }; inferred from the shapes if absent. */
   variant?: Variant;
   resolution?: number;
@@ -27,6 +30,8 @@ export interface CheckpointOptions {
   family?: Family;
   padding?: PaddingMode;
   epsilon?: number;
+  /** Raises (or lowers) the limits of src/limits.ts for this checkpoint's plan. */
+  limits?: Partial<Limits>;
 }
 
 /** What was loaded and how it was understood. */
@@ -84,7 +89,10 @@ export function resolveCheckpoint(checkpoint: Checkpoint, options: CheckpointOpt
   const family = familyOf(options.family ?? metadata.family, keys, name, metadata, fail);
   const map = NAME_MAPS[family];
   const padding = options.padding ?? paddingOf(metadata.padding, fail) ?? map.padding;
-  const numClasses = options.numClasses ?? intOf(metadata.num_classes, 'num_classes', fail) ?? classesOf(map, tensors, keys) ?? 1000;
+  // A checkpoint without a classifier (timm num_classes=0, Keras include_top=False) loads headless.
+  const classes = classesOf(map, tensors, keys);
+  const includeTop = options.includeTop ?? (hasClassifier(map, tensors, keys) || options.numClasses !== undefined);
+  const numClasses = includeTop ? (options.numClasses ?? intOf(metadata.num_classes, 'num_classes', fail) ?? classes ?? 1000) : undefined;
   const metaResolution = intOf(metadata.resolution, 'resolution', fail);
   const metaEps = numberOf(metadata.bn_eps, 'bn_eps', fail);
   const explicit = options.variant ?? variantFromMetadata(metadata, fail);
@@ -93,7 +101,12 @@ export function resolveCheckpoint(checkpoint: Checkpoint, options: CheckpointOpt
     const coefficients = resolveVariant(variant);
     const resolution = options.resolution ?? metaResolution ?? inputSize ?? coefficients.resolution;
     const epsilon = options.epsilon ?? metaEps ?? map.epsilon(coefficients.name);
-    const plan = buildPlan(coefficients, { resolution, numClasses, padding, epsilon });
+    let plan: Plan;
+    try {
+      plan = buildPlan(coefficients, { resolution, numClasses, includeTop, padding, epsilon, limits: options.limits });
+    } catch (e) {
+      return fail((e as Error).message);
+    }
     return { plan, ...mapWeights(plan, map, tensors, keys, convert) };
   };
 
@@ -177,7 +190,7 @@ function summarizeProblems(problems: string[]): string {
 
 function describe(plan: Plan): string {
   const c = plan.coefficients;
-  return `${c.name} (width ${c.width}, depth ${c.depth}) at ${plan.resolution}×${plan.resolution}, ${plan.numClasses} classes`;
+  return `${c.name} (width ${c.width}, depth ${c.depth}) at ${plan.resolution}×${plan.resolution}, ${plan.includeTop ? `${plan.numClasses} classes` : 'no classifier'}`;
 }
 
 function familyOf(forced: string | undefined, keys: ReadonlySet<string>, name: string, metadata: Record<string, string>, fail: (why: string) => never): Family {
@@ -196,6 +209,14 @@ function familyOf(forced: string | undefined, keys: ReadonlySet<string>, name: s
 }
 
 // The classifier's bias gives the number of classes before the variant is known.
+function hasClassifier(map: NameMap, tensors: ReadonlyMap<string, SourceTensor>, keys: ReadonlySet<string>): boolean {
+  const refs = map.sources(buildPlan('b0'), keys);
+  return ['predictions/kernel', 'predictions/bias'].some((name) => {
+    const ref = refs.get(name);
+    return ref !== undefined && tensors.has(ref.key);
+  });
+}
+
 function classesOf(map: NameMap, tensors: ReadonlyMap<string, SourceTensor>, keys: ReadonlySet<string>): number | undefined {
   const ref = map.sources(buildPlan('b0'), keys).get('predictions/bias');
   const t = ref && tensors.get(ref.key);
