@@ -97,3 +97,15 @@ describe('API misuse', () => {
     expect(viaArrayBuffer.labels).toEqual(viaBuffer.labels);
   });
 });
+
+describe('TF.js manifests', () => {
+  it('one shard named 100,000 times is refused by size before the shards are joined', () => {
+    const shard = new Uint8Array(64 * 1024);
+    const paths = new Array(100_000).fill('w.bin');
+    const modelJson = { format: 'layers-model', weightsManifest: [{ paths, weights: [{ name: 'x', shape: [16], dtype: 'float32' }] }] };
+    const before = process.memoryUsage().rss;
+    expect(() => resolveCheckpoint({ format: 'tfjs', modelJson, shards: new Map([['w.bin', shard]]), name: 'm/model.json' }))
+      .toThrow(/^m\/model\.json: shards w\.bin \+ w\.bin .*more than allowed \(limit maxCheckpointBytes = 2147483648\)$/);
+    expect(process.memoryUsage().rss - before).toBeLessThan(500 * 2 ** 20);
+  });
+});

@@ -113,24 +113,35 @@ export function readTfjsModel(modelJson: unknown, shards: ReadonlyMap<string, Ui
       if (!bytes) throw new CheckpointError(`${name}: shard '${escapeText(p, 120)}' is missing`);
       return asBytes(bytes, `${name}: shard '${escapeText(p, 120)}'`);
     });
+    // Sizes are settled before the shards are joined: a manifest naming one shard 10,000 times
+    // must not cost 10,000 copies of it.
     const total = parts.reduce((n, b) => n + b.length, 0);
+    const maxBytes = limits().maxCheckpointBytes;
+    if (total > maxBytes) throw new CheckpointError(`${name}: shards ${shardList(group.paths)} hold ${total} bytes, more than allowed (limit maxCheckpointBytes = ${maxBytes})`);
+    let end = 0;
+    for (const e of group.weights) {
+      end += e.shape.reduce((a, b) => a * b, 1) * BYTES[e.quantization?.dtype ?? e.dtype]!;
+      if (end > total) {
+        throw new CheckpointError(`${name}: truncated shards: ${shardList(group.paths)} hold ${total} bytes, the manifest needs ${manifestBytes(group.weights)} (${e.name} runs past the end)`);
+      }
+    }
+    if (end !== total) throw new CheckpointError(`${name}: shards ${shardList(group.paths)} hold ${total} bytes, the manifest describes ${end}`);
     const data = new Uint8Array(total);
     parts.reduce((at, b) => (data.set(b, at), at + b.length), 0);
     let offset = 0;
     for (const e of group.weights) {
       const count = e.shape.reduce((a, b) => a * b, 1);
       const stored = e.quantization?.dtype ?? e.dtype;
-      const size = count * BYTES[stored]!;
-      if (offset + size > total) {
-        throw new CheckpointError(`${name}: truncated shards: ${group.paths.join(' + ')} hold ${total} bytes, the manifest needs ${manifestBytes(group.weights)} (${e.name} runs past the end)`);
-      }
       if (tensors.has(e.name)) throw new CheckpointError(`${name}: weight ${e.name} appears twice in the manifest`);
       tensors.set(e.name, { dtype: stored, shape: e.shape, data: decode(e, data, offset, count) });
-      offset += size;
+      offset += count * BYTES[stored]!;
     }
-    if (offset !== total) throw new CheckpointError(`${name}: shards ${group.paths.join(' + ')} hold ${total} bytes, the manifest describes ${offset}`);
   }
   return { tensors, metadata: metadataOf(json), inputSize: inputSize(json.modelTopology), producer: [json.generatedBy, json.convertedBy].filter((s) => typeof s === 'string').join(', ') };
+}
+
+function shardList(paths: readonly string[]): string {
+  return paths.length <= 4 ? paths.join(' + ') : `${paths.slice(0, 2).join(' + ')} + … (${paths.length} shards)`;
 }
 
 function manifestBytes(weights: TfjsManifestEntry[]): number {
