@@ -26,6 +26,7 @@ interface Manifest {
   mirrors?: string;
   gpu?: { adapter: Record<string, unknown>; precision_flags: Record<string, unknown> };
   tfjs_cpu_difference?: { relative_to_max_golden: number; per_layer: Record<string, number> };
+  cpu_difference?: { relative_to_max_golden: number };
 }
 
 const read = (c: string) => JSON.parse(readFileSync(`${ROOT}${c}/manifest.json`, 'utf8')) as Manifest;
@@ -46,6 +47,21 @@ describe.each(cases)('manifest of %s', (c) => {
 });
 
 const gpuCases = cases.filter((c) => GPU.test(c));
+// Every golden that measured its distance from its framework's CPU result: tfjs webgl/webgpu,
+// tfjs-node-gpu (tfjs.mjs --tfjs-node-gpu) and torch on CUDA (*-cuda).
+const measured = cases.filter((c) => { const m = read(c); return m.tfjs_cpu_difference !== undefined || m.cpu_difference !== undefined; });
+
+describe.each(measured)('measured GPU golden %s', (c) => {
+  it('holds effnet to max(1e-4, 2 × its measured difference from the CPU), rounded up to 2 digits', () => {
+    const m = read(c);
+    const d = (m.tfjs_cpu_difference ?? m.cpu_difference)!.relative_to_max_golden;
+    expect(d).toBeGreaterThan(0);
+    const tol = m.tolerance.relative_to_max_abs_golden;
+    const bound = Math.max(1e-4, 2 * d);
+    expect(tol).toBeGreaterThanOrEqual(bound);
+    expect(tol).toBeLessThanOrEqual(bound * 1.1);
+  });
+});
 
 describe('GPU goldens', () => {
   it('exist for B0 @224 and B1–B7 @64 on tfjs webgl and webgpu', () => {
@@ -81,14 +97,10 @@ describe.each(gpuCases)('GPU case %s', (c) => {
     expect(existsSync(`${ROOT}${c}/model.json`)).toBe(false);
   });
 
-  it('holds effnet to max(1e-4, 2 × its measured difference from tfjs-cpu), rounded up to 2 digits', () => {
+  it('measured its difference from tfjs-cpu on every stored layer', () => {
     const d = m.tfjs_cpu_difference!;
     expect(Object.keys(d.per_layer)).toEqual(Object.keys(m.tensors));
     expect(d.relative_to_max_golden).toBe(Math.max(...Object.values(d.per_layer)));
-    expect(d.relative_to_max_golden).toBeGreaterThan(0);
-    const tol = m.tolerance.relative_to_max_abs_golden;
-    const bound = Math.max(1e-4, 2 * d.relative_to_max_golden);
-    expect(tol).toBeGreaterThanOrEqual(bound);
-    expect(tol).toBeLessThanOrEqual(bound * 1.1);
+    expect(measured).toContain(c);
   });
 });

@@ -206,6 +206,7 @@ async function generate(rt, c, root, gpu) {
     weights,
     tolerance,
     tfjs_backend_difference: wasm,
+    ...(gpu ? { tfjs_cpu_difference: { reference: 'the same model and input on tfjs\'s cpu backend: max |gpu − cpu| / max |gpu|, worst layer', ...wasm } } : {}),
     forward_ms: ms,
     tensors,
   };
