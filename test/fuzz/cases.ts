@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { deflateSync } from 'node:zlib';
 import { buildPlan } from '../../src/model/plan.js';
 import { mulberry32, randomWeights } from '../../src/weights/random.js';
+import { scanlineBytes } from '../../src/node/png-chunks.js';
 import { concat, ihdr, jpegHeader, npy, png, PNG_SIGNATURE, pngChunk, rgbPng, safetensors, withHeader, type StEntry } from './builders.js';
 import { hostileNumber, hostileNumberText, hostileText, int, mutateBytes, mutateJson, pick, type Rng } from './mutate.js';
 
@@ -141,7 +142,7 @@ function npyCase(rng: Rng): FuzzCase {
 function pngCase(rng: Rng): FuzzCase {
   const w = 1 + int(rng, 24), h = 1 + int(rng, 24);
   const good = rgbPng(w, h, (x, y) => [(x * 31) & 255, (y * 17) & 255, int(rng, 256)]);
-  const kind = int(rng, 6);
+  const kind = int(rng, 7);
   let bytes: Uint8Array;
   let note: string;
   if (kind === 0) {
@@ -158,9 +159,22 @@ function pngCase(rng: Rng): FuzzCase {
   } else if (kind === 3) {
     bytes = concat(PNG_SIGNATURE, ihdr(w, h), pngChunk(pick(rng, ['PLTE', 'tRNS', 'IDAT', 'zTXt', 'iCCP']), Uint8Array.from({ length: int(rng, 300) }, () => int(rng, 256))), pngChunk('IEND'));
     note = 'stray chunk';
-  } else {
+  } else if (kind === 4) {
     bytes = mutateBytes(rng, good, 8);
     note = 'bytes';
+  } else {
+    // Well-formed files of every colour type, depth and interlace, random filters and samples
+    // (a palette may be shorter than its indices): the decoder must accept them or say why.
+    const colorType = pick(rng, [0, 2, 3, 4, 6]);
+    const depth = pick(rng, ({ 0: [1, 2, 4, 8, 16], 2: [8, 16], 3: [1, 2, 4, 8], 4: [8, 16], 6: [8, 16] } as Record<number, number[]>)[colorType]!);
+    const interlace = int(rng, 2);
+    const need = scanlineBytes({ width: w, height: h, depth, colorType, interlaced: interlace === 1, idat: [] });
+    const raw = new Uint8Array(need).map(() => int(rng, 256));
+    for (let i = 0; i < need; i += 1 + Math.ceil((w * depth * ({ 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 } as Record<number, number>)[colorType]!) / 8)) raw[i] = int(rng, 5);
+    const extra = colorType === 3 ? [pngChunk('PLTE', new Uint8Array(3 * (1 + int(rng, 256))).map(() => int(rng, 256)))] : [];
+    if (rng() < 0.3) extra.push(pngChunk('tRNS', new Uint8Array(colorType === 3 ? int(rng, 256) : colorType === 2 ? 6 : 2).map(() => int(rng, 256))));
+    bytes = concat(PNG_SIGNATURE, ihdr(w, h, depth, colorType, interlace), ...extra, pngChunk('IDAT', deflateSync(raw)), pngChunk('IEND'));
+    note = `valid type ${colorType} depth ${depth}${interlace ? ' interlaced' : ''}`;
   }
   return { files: { 'case.png': bytes }, note };
 }
