@@ -109,3 +109,17 @@ describe('TF.js manifests', () => {
     expect(process.memoryUsage().rss - before).toBeLessThan(500 * 2 ** 20);
   });
 });
+
+describe('pipeline metadata', () => {
+  it.each([
+    ['crop_pct', '0.001', /^m\.safetensors: crop_pct 0\.001: 32,000 pixels of shorter side, more than allowed \(limit maxResize = 4,096\)$/],
+    ['resize', '30000', /^m\.safetensors: resize: 30,000 pixels of shorter side, more than allowed \(limit maxResize = 4,096\)$/],
+  ])('metadata %s %s is refused at load, naming the file and the limit', async (key, value, message) => {
+    const file = withHeader(shipped, (h) => {
+      const m = h.__metadata__ as Record<string, string>;
+      m[key] = value;
+      if (key === 'resize') delete m.crop_pct;
+    });
+    await expect(Classifier.load({ format: 'safetensors', bytes: file, name: 'm.safetensors' }, { backend: 'reference' })).rejects.toThrow(message);
+  });
+});
