@@ -18,29 +18,3 @@ export function stats(times) {
   const mid = s.length >> 1;
   return { median: s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2, min: s[0], max: s.at(-1), runs: s.length };
 }
-
-/** Times `runs` calls of fn after `warmup` untimed ones. */
-export function time(fn, { warmup = 5, runs = 20 } = {}) {
-  for (let i = 0; i < warmup; i++) fn();
-  const times = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    fn();
-    times.push(performance.now() - t0);
-  }
-  return stats(times);
-}
-
-/** Times fns in turns (one run of each per round), after `warmup` rounds; one stats per fn. */
-export function interleaved(fns, { warmup = 5, runs = 20 } = {}) {
-  for (let i = 0; i < warmup; i++) fns.forEach((fn) => fn());
-  const times = fns.map(() => []);
-  for (let i = 0; i < runs; i++) {
-    fns.forEach((fn, j) => {
-      const t0 = performance.now();
-      fn();
-      times[j].push(performance.now() - t0);
-    });
-  }
-  return times.map(stats);
-}
