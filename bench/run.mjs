@@ -197,7 +197,7 @@ for (const variant of opt.models) {
     cases.push({ model: variant, resolution: plan.resolution, batch, results, agreement, ratios });
     for (const [name, r] of Object.entries(results)) {
       const agree = agreement[name] === undefined ? '' : `, logits max rel diff ${agreement[name].toExponential(1)}`;
-      log(`  ${name}: ${r.median.toFixed(1)} ms (${(r.median / batch).toFixed(1)} per image), effnet ÷ this ${ratios[name].toFixed(3)}${agree}`);
+      log(`  ${name}: median ${r.median.toFixed(1)} ms (min ${r.min.toFixed(1)}, max ${r.max.toFixed(1)}, ${r.runs} runs; ${(r.median / batch).toFixed(1)} per image), effnet ÷ this ${ratios[name].toFixed(3)}${agree}`);
     }
     writeReport(true);
   }
