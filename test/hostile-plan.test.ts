@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { buildPlan, Classifier, EfficientNet, readSafetensors, resolveCheckpoint, Tensor } from '../src/index.js';
 import { DEFAULT_LIMITS } from '../src/limits.js';
+import { Heap } from '../src/backends/wasm/heap.js';
+import type { KernelExports } from '../src/backends/wasm/module.js';
 import { safetensors, withHeader } from './fuzz/builders.js';
 
 const shipped = new Uint8Array(readFileSync(new URL('../fixtures/models/fashion-effnet.safetensors', import.meta.url)));
@@ -121,5 +123,14 @@ describe('pipeline metadata', () => {
       if (key === 'resize') delete m.crop_pct;
     });
     await expect(Classifier.load({ format: 'safetensors', bytes: file, name: 'm.safetensors' }, { backend: 'reference' })).rejects.toThrow(message);
+  });
+});
+
+describe('wasm memory', () => {
+  it('memory the wasm backend cannot grow to is one clear error, not Memory.grow', () => {
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 2 });
+    const heap = new Heap({ memory, heapBase: () => 1024 } as unknown as KernelExports);
+    expect(() => heap.alloc(5 * 2 ** 20)).toThrow(/^the wasm backend needs 6 MiB of linear memory, more than it could grow to: use a smaller batch or input size$/);
+    expect(heap.alloc(1000)).toBeGreaterThan(0);
   });
 });

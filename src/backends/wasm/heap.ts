@@ -50,7 +50,13 @@ export class Heap {
 
   private reserve(end: number): void {
     const have = this.kernels.memory.buffer.byteLength;
-    if (end > have) this.kernels.memory.grow(Math.ceil((end - have) / PAGE));
+    if (end <= have) return;
+    try {
+      this.kernels.memory.grow(Math.ceil((end - have) / PAGE));
+    } catch {
+      // Memory.grow's own message names no input and no size.
+      throw new Error(`the wasm backend needs ${Math.ceil(end / 2 ** 20)} MiB of linear memory, more than it could grow to: use a smaller batch or input size`);
+    }
   }
 
   /** The memory as floats; re-created after the memory grows (growing detaches old views). */
