@@ -59,7 +59,7 @@ class Child {
 
   async start(): Promise<void> {
     this.proc = fork(workerFile, [this.dir], {
-      execArgv: ['--import', 'tsx', '--max-old-space-size=1536', '--stack-size=2000'],
+      execArgv: ['--import', 'tsx', '--expose-gc', '--max-old-space-size=1536', '--stack-size=2000'],
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
     this.proc.stderr!.resume();
@@ -92,6 +92,7 @@ class Child {
   run(reader: Reader | 'canary', seed: number, index: number, timeoutMs: number, ceiling: number): Promise<Result & { note: string } | { verdict: 'crash' | 'hang' | 'over-memory'; peak: number }> {
     return new Promise((resolve) => {
       let peak = 0;
+      let start = this.baseline;
       const finish = (r: Parameters<typeof resolve>[0]) => {
         clearInterval(poll);
         clearTimeout(timer);
@@ -101,10 +102,13 @@ class Child {
       };
       const poll = setInterval(() => {
         peak = Math.max(peak, this.rss());
-        if (peak - this.baseline > ceiling) finish({ verdict: 'over-memory', peak });
+        if (peak - start > ceiling) finish({ verdict: 'over-memory', peak: peak - start + this.baseline });
       }, 20);
       const timer = setTimeout(() => finish({ verdict: 'hang', peak }), timeoutMs);
-      this.proc.once('message', (m) => finish(m as Result & { note: string }));
+      this.proc.on('message', (m) => {
+        if ('outcome' in (m as object)) finish(m as Result & { note: string });
+        else start = (m as { start: number }).start;
+      });
       this.proc.once('exit', () => finish({ verdict: 'crash', peak }));
       this.proc.send({ reader, seed, index });
     });
@@ -123,9 +127,11 @@ export async function fuzz(options: FuzzOptions): Promise<{ summaries: Summary[]
     for (let job = queue.shift(); job; job = queue.shift()) {
       const timeout = job.reader === 'cli' ? 3 * options.timeoutMs : options.timeoutMs;
       const r = await child.run(job.reader, options.seed, job.index, timeout, options.ceiling);
-      const over = 'outcome' in r && r.peak - child.baseline > options.ceiling;
+      // Measured from where the case began: the worker's own need, and what earlier cases left it.
+      const used = 'outcome' in r ? r.peak - r.start : r.peak - child.baseline;
+      const over = 'outcome' in r && used > options.ceiling;
       const verdict: Verdict = 'outcome' in r ? (over ? 'over-memory' : r.outcome) : r.verdict;
-      reports.push({ reader: job.reader, index: job.index, verdict, message: 'message' in r ? r.message : '', note: 'note' in r ? r.note : '', peakMiB: Math.round((r.peak - child.baseline) / 2 ** 20) });
+      reports.push({ reader: job.reader, index: job.index, verdict, message: 'message' in r ? r.message : '', note: 'note' in r ? r.note : '', peakMiB: Math.round(used / 2 ** 20) });
       if (!('outcome' in r)) {
         child.cleanup();
         child = new Child();

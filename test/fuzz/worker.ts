@@ -22,6 +22,8 @@ export interface Result {
   message: string;
   /** Peak resident memory during the case, bytes (VmHWM after resetting it). */
   peak: number;
+  /** Resident memory when the case began, after a full garbage collection. */
+  start: number;
 }
 
 const MAX_LINE = 540;
@@ -63,7 +65,7 @@ function hidesNonFinite(classifier: Classifier): boolean {
 
 // Single-file readers take the bytes as generated (the file system part is the CLI's and the
 // TF.js folder's to test), which keeps a case to a few milliseconds.
-async function runReader(reader: Reader, files: Record<string, CaseFile>): Promise<Omit<Result, 'peak'>> {
+async function runReader(reader: Reader, files: Record<string, CaseFile>): Promise<Omit<Result, 'peak' | 'start'>> {
   const name = Object.keys(files).find((f) => /^(case\.|model\.json)/.test(f))!;
   const path = join(CASE_DIR, name);
   const bytes = files[name] as Uint8Array;
@@ -96,7 +98,7 @@ async function runReader(reader: Reader, files: Record<string, CaseFile>): Promi
   }
 }
 
-async function runCli(argv: string[]): Promise<Omit<Result, 'peak'>> {
+async function runCli(argv: string[]): Promise<Omit<Result, 'peak' | 'start'>> {
   const err: string[] = [];
   const out: string[] = [];
   const log = console.log, error = console.error;
@@ -138,20 +140,33 @@ function peak(): number {
 
 // The runner's own test: cases that hang, crash, run away with memory or print an engine message.
 const held: Uint8Array[] = [];
-async function canary(index: number): Promise<Omit<Result, 'peak'>> {
+async function canary(index: number): Promise<Omit<Result, 'peak' | 'start'>> {
   if (index === 0) await new Promise(() => undefined);
   if (index === 1) process.abort();
   if (index === 2) for (let i = 0; i < 12; i++) held.push(new Uint8Array(64 * 2 ** 20).fill(1));
   return { outcome: 'unclear', message: 'WebAssembly.Memory.grow(): Unable to grow instance memory' };
 }
 
+// Garbage from earlier cases is collected first, so that a case is measured against what the
+// process holds when it begins (the runner polls against the same number).
+function begin(): number {
+  (globalThis as { gc?: () => void }).gc?.();
+  resetPeak();
+  const start = process.memoryUsage().rss;
+  process.send!({ start });
+  return start;
+}
+
 process.on('message', async (msg: { reader: Reader | 'canary'; seed: number; index: number }) => {
-  if (msg.reader === 'canary') return process.send!({ ...(await canary(msg.index)), peak: peak(), note: 'canary' });
+  if (msg.reader === 'canary') {
+    const start = begin();
+    return process.send!({ ...(await canary(msg.index)), start, peak: peak(), note: 'canary' });
+  }
   const c = makeCase(msg.reader, msg.seed, msg.index);
   if (msg.reader === 'cli' || msg.reader === 'tfjs') writeFiles(c.files);
-  resetPeak();
+  const start = begin();
   const result = msg.reader === 'cli' ? await runCli(c.argv!) : await runReader(msg.reader, c.files);
-  process.send!({ ...result, peak: peak(), note: c.note });
+  process.send!({ ...result, start, peak: peak(), note: c.note });
 });
 
 // Warm up what every case shares (the wasm module, the tiny checkpoint), then say how much that took.
