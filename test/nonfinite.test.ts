@@ -165,7 +165,7 @@ describe('a non-finite value anywhere makes the whole model\'s output non-finite
 });
 
 describe('weights are checked before anything is compiled', () => {
-  it('seeded weights of every shipped variant pass', () => {
+  it('seeded weights (b0, b2) pass', () => {
     for (const v of ['b0', 'b2'] as const) {
       const p = buildPlan(v, { resolution: 32 });
       expect(() => checkWeightValues(p, randomWeights(p, 1))).not.toThrow();
