@@ -204,5 +204,9 @@ describe('weights are checked before anything is compiled', () => {
     await expect(EfficientNet.fromWeights(edit(['top_bn/gamma', 1, 3e38], ['top_bn/moving_variance', 1, 0]), { variant, numClasses: 7 })).rejects.toThrow(
       'weights: top_bn scales channel 1 by 9.49e+39 (gamma 3e+38',
     );
+    // a finite scale of 100 times a finite kernel value of 1e37
+    await expect(EfficientNet.fromWeights(edit(['stem_conv/kernel', 0, 1e37], ['stem_bn/gamma', 0, 100], ['stem_bn/moving_variance', 0, 1]), { variant, numClasses: 7 })).rejects.toThrow(
+      /^weights: stem_bn scales channel 0 by 100 \(gamma 100 .*, which overflows float32 folded into stem_conv$/,
+    );
   });
 });
