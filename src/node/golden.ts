@@ -198,7 +198,9 @@ export async function checkCase(c: GoldenCase, backend: BackendName, seeded?: Ma
   const m = c.manifest;
   const model = await modelForCase(c, backend, seeded);
   const dumps = new Map<string, Tensor>();
+  let steps: ReadonlySet<string>;
   try {
+    steps = new Set(model.steps.map((s) => s.name));
     // The wasm backend may reuse buffers after the callback returns, so keep copies.
     const logits = model.run(await readGoldenTensor(c, 'input'), { dump: (layer, t) => dumps.set(layer, t.clone()) });
     dumps.set('predictions', logits.clone());
@@ -214,8 +216,9 @@ export async function checkCase(c: GoldenCase, backend: BackendName, seeded?: Ma
     if (ours) layers.push(compareLayer(layer, await readGoldenTensor(c, layer), ours, tolerance));
   }
   const worst = layers.reduce<LayerComparison | undefined>((a, b) => (!a || b.relative > a.relative ? b : a), undefined);
-  // With fusion a backend dumps only some layer names; the reference dumps every one.
-  const needed = backend === 'reference' ? stored.length : Math.ceil(stored.length / 2);
+  // A backend dumps one output per step (model.steps): every layer on the reference backend, a
+  // fused group's last layer on wasm. Each stored layer that ends a step must be compared.
+  const needed = stored.filter((layer) => steps.has(layer) || layer === 'predictions').length;
   const failures = layers.filter((l) => !l.ok).map((l) => l.message);
   if (!layers.some((l) => l.layer === 'predictions')) failures.push('predictions: not compared (the golden has no predictions.npy)');
   if (layers.length < needed) failures.push(`only ${layers.length} of ${stored.length} stored layers are in our dump, ${needed} needed`);
