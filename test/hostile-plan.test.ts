@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { buildPlan, Classifier, EfficientNet, readSafetensors, resolveCheckpoint, Tensor } from '../src/index.js';
+import { buildPlan, Classifier, EfficientNet, Tensor } from '../src/index.js';
+import { resolveCheckpoint } from '../src/weights/checkpoint.js';
+import { readSafetensors } from '../src/weights/safetensors.js';
 import { DEFAULT_LIMITS } from '../src/limits.js';
 import { Heap } from '../src/backends/wasm/heap.js';
 import type { KernelExports } from '../src/backends/wasm/module.js';

@@ -1,4 +1,5 @@
-import { CheckpointError, checkShardPath, manifestPaths, type Checkpoint } from '../../src/index.js';
+import { CheckpointError, type Checkpoint } from '../../src/index.js';
+import { checkShardPath, manifestPaths } from '../../src/weights/tfjs.js';
 
 /** The default model, copied into the site by web/build.mjs and fetched same-origin. */
 export const DEFAULT_MODEL_URL = './models/default.safetensors';

@@ -1,4 +1,5 @@
-import { decodeJpeg, sniffFormat, type RgbImage } from '../../src/index.js';
+import { decodeJpeg, type RgbImage } from '../../src/index.js';
+import { sniffFormat } from '../../src/image/format.js';
 
 /**
  * Image bytes → pixels, in the worker. JPEGs go through the same decoder as `effnet classify`

@@ -1,7 +1,8 @@
 import {
-  ALPHA, BETA, GAMMA, VARIANTS, buildPlan, flopsBase, summarize,
+  ALPHA, BETA, GAMMA, VARIANTS, buildPlan, summarize,
   type ModelSummary, type Variant, type VariantName,
 } from '../../src/index.js';
+import { flopsBase } from '../../src/model/scaling.js';
 import { drawArchitecture } from './architecture.js';
 import { el, fixed, grouped } from './charts.js';
 

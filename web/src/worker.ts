@@ -1,6 +1,7 @@
 // The page's worker: every model load, decode and inference runs here, so the main thread only
 // draws. Requests are served one at a time, in the order they arrive.
-import { CheckpointError, EfficientNet, parseVariant, randomInput, topK, type Backend, type Classifier } from '../../src/index.js';
+import { CheckpointError, EfficientNet, parseVariant, randomInput, type Backend, type Classifier } from '../../src/index.js';
+import { topK } from '../../src/image/labels.js';
 import { chooseBackend, fallbackNotice } from './backend.js';
 import { checkpointFromFiles, fetchDefaultCheckpoint } from './checkpoint.js';
 import { decodeImage } from './decode.js';
