@@ -55,6 +55,7 @@ const workerFile = new URL('./worker.ts', import.meta.url).pathname;
 class Child {
   proc!: ChildProcess;
   baseline = 0;
+  cases = 0;
   private dir = mkdtempSync(join(tmpdir(), 'effnet-fuzz-'));
 
   async start(): Promise<void> {
@@ -92,7 +93,8 @@ class Child {
   run(reader: Reader | 'canary', seed: number, index: number, timeoutMs: number, ceiling: number): Promise<Result & { note: string } | { verdict: 'crash' | 'hang' | 'over-memory'; peak: number }> {
     return new Promise((resolve) => {
       let peak = 0;
-      let start = this.baseline;
+      // Until the worker says where the case began, only a runaway far past the ceiling is stopped.
+      let start = Number.NaN;
       const finish = (r: Parameters<typeof resolve>[0]) => {
         clearInterval(poll);
         clearTimeout(timer);
@@ -102,7 +104,8 @@ class Child {
       };
       const poll = setInterval(() => {
         peak = Math.max(peak, this.rss());
-        if (peak - start > ceiling) finish({ verdict: 'over-memory', peak: peak - start + this.baseline });
+        const from = Number.isNaN(start) ? this.baseline + 2 * ceiling : start;
+        if (peak - from > ceiling) finish({ verdict: 'over-memory', peak: peak - from + this.baseline });
       }, 20);
       const timer = setTimeout(() => finish({ verdict: 'hang', peak }), timeoutMs);
       this.proc.on('message', (m) => {
@@ -132,7 +135,9 @@ export async function fuzz(options: FuzzOptions): Promise<{ summaries: Summary[]
       const over = 'outcome' in r && used > options.ceiling;
       const verdict: Verdict = 'outcome' in r ? (over ? 'over-memory' : r.outcome) : r.verdict;
       reports.push({ reader: job.reader, index: job.index, verdict, message: 'message' in r ? r.message : '', note: 'note' in r ? r.note : '', peakMiB: Math.round(used / 2 ** 20) });
-      if (!('outcome' in r)) {
+      // A fresh worker after a failure, and every 2,000 cases: what a long-lived worker keeps
+      // (wasm memory never shrinks) is not charged to the cases that follow.
+      if (!('outcome' in r) || ++child.cases % 2000 === 0) {
         child.cleanup();
         child = new Child();
         await child.start();
