@@ -4,7 +4,7 @@
 // (XNNPACK), onnxruntime-node (native, the ceiling); tfjs-backend-cpu and effnet's reference
 // backend on the first case only (seconds a run). Logits of every peer are compared with effnet's,
 // so a wrong export cannot pass as fast. Writes bench/results/latest.json; bench/table.mjs turns
-// it into the README table. Run after `npm run build` (npm run bench does both).
+// it into the performance table of docs/performance.md. Run after `npm run build` (npm run bench does both).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -19,9 +19,9 @@ const usage = `Usage: npm run bench -- [options]   (or node bench/run.mjs after 
   --threads LIST    onnxruntime thread counts (default 1,2)
   --cpu-runs N      tfjs-backend-cpu runs on the first case (default 10; 0 skips)
   --reference-runs N  effnet reference backend runs on the first case (default 3; 0 skips)
-  --note TEXT       stored in the JSON and printed above the README table
+  --note TEXT       stored in the JSON and printed above the performance table
   --out FILE        the JSON report (default bench/results/latest.json)
-  --readme          also regenerate README.md's table from it (bench/table.mjs)
+  --readme          also regenerate docs/performance.md's table from it (bench/table.mjs)
   --json            print the report as JSON on stdout instead of the table
 The ONNX files of the onnxruntime peers are made on demand in bench/.cache/ by scripts/onnx/
 (needs /usr/bin/python3 with numpy and onnx); without them those peers are skipped, said in one line.
@@ -87,7 +87,7 @@ const skip = (engine, reason) => {
   log(`bench: skipped ${engine}: ${reason}`);
 };
 
-// Rows in the order the README shows them: ours, the Wasm peers, the native ceiling, the slow ones.
+// Rows in the order the table shows them: ours, the Wasm peers, the native ceiling, the slow ones.
 const ours = await effnetEngine('wasm');
 const timed = [ours];
 const add = (e, label) => ('skipped' in e ? skip(label, e.skipped) : timed.push(e));
@@ -213,9 +213,9 @@ for (const e of [...timed, ...apart.map((a) => a.engine)]) await e.close?.();
 const { renderTable, replaceBetweenMarkers } = await import('./table.mjs');
 if (opt.readme) {
   const { readFileSync } = await import('node:fs');
-  const readme = join(here, '../README.md');
+  const readme = join(here, '../docs/performance.md');
   writeFileSync(readme, replaceBetweenMarkers(readFileSync(readme, 'utf8'), renderTable(report)));
-  log('bench: README.md performance table regenerated');
+  log('bench: docs/performance.md table regenerated');
 }
 if (opt.json) console.log(JSON.stringify(report, null, 2));
 else console.log(`\n${renderTable(report)}`);

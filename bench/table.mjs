@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-// The README's performance table, generated from the JSON that `npm run bench` writes
-// (bench/results/latest.json), between <!-- bench:start --> and <!-- bench:end --> in README.md.
+// The performance table of docs/performance.md, generated from the JSON that `npm run bench` writes
+// (bench/results/latest.json), between <!-- bench:start --> and <!-- bench:end --> in docs/performance.md.
 //
-//   node bench/table.mjs [results.json] [--readme README.md] [--print]
+//   node bench/table.mjs [results.json] [--readme docs/performance.md] [--print]
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -75,7 +75,7 @@ export function replaceBetweenMarkers(readme, table) {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const args = process.argv.slice(2);
   if (args.includes('--help')) {
-    console.log('Usage: node bench/table.mjs [results.json] [--readme README.md] [--print]\n' +
+    console.log('Usage: node bench/table.mjs [results.json] [--readme docs/performance.md] [--print]\n' +
       'Renders the bench JSON (default bench/results/latest.json) as the README performance table, written between ' +
       `${START} and ${END} in the README, or printed with --print.`);
     process.exit(0);
@@ -83,7 +83,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const root = join(dirname(fileURLToPath(import.meta.url)), '..');
   const flag = (name) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
   const input = args.find((a, i) => !a.startsWith('--') && args[i - 1] !== '--readme') ?? join(root, 'bench/results/latest.json');
-  const readmePath = flag('--readme') ?? join(root, 'README.md');
+  const readmePath = flag('--readme') ?? join(root, 'docs/performance.md');
   try {
     const table = renderTable(JSON.parse(readFileSync(input, 'utf8')));
     if (args.includes('--print')) console.log(table);

@@ -107,8 +107,8 @@ describe('the README performance table (bench/table.mjs)', () => {
     expect(missing.stderr).toMatch(/^bench\/table\.mjs: ENOENT.*nope\.json/);
   });
 
-  it("README.md's table is the one bench/results/latest.json renders", () => {
-    const readme = readFileSync('README.md', 'utf8');
+  it("docs/performance.md's table is the one bench/results/latest.json renders", () => {
+    const readme = readFileSync('docs/performance.md', 'utf8');
     const block = readme.slice(readme.indexOf(START) + START.length, readme.indexOf(END)).trim();
     expect(block).toBe(renderTable(JSON.parse(readFileSync('bench/results/latest.json', 'utf8'))));
   });
