@@ -16,11 +16,12 @@ describe.each(['reference', 'wasm'] as const)('EfficientNet.profile and dispose 
     if (backend === 'reference') expect(steps).toHaveLength(model.plan.layers.length);
   });
 
-  it('runs the same after dispose (it compiles again on demand)', async () => {
+  it('refuses to run or profile once disposed, with one clear line', async () => {
     const model = await EfficientNet.create({ variant: 'b0', backend, resolution: 32 });
     const x = randomInput([1, 32, 32, 3], 2);
-    const before = model.run(x);
+    model.run(x);
     model.dispose();
-    expect(model.run(x).data).toEqual(before.data);
+    expect(() => model.run(x)).toThrow(/^this model was disposed: load or create it again to run it$/);
+    expect(() => model.profile(x)).toThrow(/was disposed/);
   });
 });

@@ -20,7 +20,10 @@ describe('the embedded wasm module', () => {
   it('without WASM SIMD, the wasm backend fails with one clear line and the reference backend still works', async () => {
     vi.spyOn(WebAssembly, 'validate').mockReturnValue(false);
     expect(wasmSimdSupported()).toBe(false);
-    await expect(createBackend('wasm')).rejects.toThrow(/^this runtime lacks WebAssembly SIMD \(128-bit\), which the wasm backend needs; use the reference backend instead$/);
+    // A fresh module graph: the process-wide instance the tests above made would be reused.
+    vi.resetModules();
+    const fresh = (await import('../src/backends/index.js')).createBackend;
+    await expect(fresh('wasm')).rejects.toThrow(/^this runtime lacks WebAssembly SIMD \(128-bit\), which the wasm backend needs; use the reference backend instead$/);
     const ref = await createBackend('reference');
     expect(Array.from(ref.add(Tensor.from([2], [1, 2]), Tensor.from([2], [3, 4])).data)).toEqual([4, 6]);
   });
