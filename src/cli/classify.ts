@@ -1,10 +1,7 @@
-import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Backend, BackendName } from '../backends/backend.js';
 import { createBackend } from '../backends/index.js';
 import { Classifier } from '../image/classifier.js';
-import { ImageError } from '../image/errors.js';
-import { checkResizable, isFamily, makePipeline, type PipelineOptions } from '../image/pipeline.js';
+import { isFamily, makePipeline, type PipelineOptions } from '../image/pipeline.js';
 import { escapeText, limits, setLimits } from '../limits.js';
 import { isInterpolation } from '../image/resample.js';
 import { parseLabels, type Prediction } from '../image/labels.js';
@@ -14,9 +11,9 @@ import { parseVariant } from '../model/scaling.js';
 import { findEntry } from '../registry/index.js';
 import { ensureCached } from '../node/cache.js';
 import { loadCheckpointFile } from '../node/checkpoint.js';
-import { readImage } from '../node/decode.js';
 import { readRegularFile } from '../node/files.js';
 import { defaultModelPath } from '../node/default-model.js';
+import { expandFolders, readBatch, type Entry } from './images.js';
 import { backendOption, intOption, parse, stringOption, UsageError, type Command, type ParsedArgs } from './command.js';
 
 const usage = `Usage: effnet classify <image or folder…> [--weights W] [--model M] [--top K] [--json]
@@ -102,23 +99,10 @@ async function classifyFiles(classifier: Classifier, files: Entry[], top: number
   const progress = new Progress(files.length);
   for (let start = 0; start < files.length; start += classifier.batchSize) {
     const batch = files.slice(start, start + classifier.batchSize);
-    const images: { file: string; image: RgbImage }[] = [];
-    for (const { file, error } of batch) {
-      try {
-        if (error) throw error;
-        const image = await readImage(file);
-        try {
-          checkResizable(image, classifier.pipeline);
-        } catch (e) {
-          throw new ImageError(file, (e as Error).message);
-        }
-        images.push({ file, image });
-      } catch (e) {
-        if (!(e instanceof ImageError) || files.length === 1) throw e;
-        failures++;
-        progress.interrupt(() => console.error(`effnet classify: ${escapeText(e.message)}`));
-      }
-    }
+    const images = await readBatch(batch, classifier.pipeline, files.length === 1, (e) => {
+      failures++;
+      progress.interrupt(() => console.error(`effnet classify: ${escapeText(e.message)}`));
+    });
     const tops = classifyBatch(classifier, images.map((i) => i.image), top);
     images.forEach(({ file }, i) => {
       const t = tops[i]!;
@@ -178,37 +162,6 @@ export function pipelineOptions(values: ParsedArgs['values']): PipelineOptions {
     options.cropPct = v;
   }
   return options;
-}
-
-const IMAGE_FILE = /\.(png|jpe?g)$/i;
-
-/** A file to classify, or an argument that stands for none (its error, reported in turn). */
-interface Entry {
-  file: string;
-  error?: ImageError;
-}
-
-/**
- * Each folder among the arguments replaced by its PNG and JPEG files, sorted by name. A folder
- * with none (even one named x.png) is an error for that argument only, unless it is the only one.
- */
-export async function expandFolders(args: string[]): Promise<Entry[]> {
-  const out: Entry[] = [];
-  for (const arg of args) {
-    const isDir = await stat(arg).then((s) => s.isDirectory(), () => false);
-    if (!isDir) {
-      out.push({ file: arg });
-      continue;
-    }
-    const found = (await readdir(arg)).filter((f) => IMAGE_FILE.test(f)).sort().map((f) => join(arg, f));
-    if (found.length === 0) {
-      const error = new ImageError(arg, 'a folder without .png, .jpg or .jpeg files');
-      if (args.length === 1) throw error;
-      out.push({ file: arg, error });
-    }
-    out.push(...found.map((file) => ({ file })));
-  }
-  return out;
 }
 
 // --resize and --crop-pct are checked against the limits once the model's input size is known,

@@ -1,16 +1,13 @@
 import { writeFileSync } from 'node:fs';
 import { Classifier } from '../image/classifier.js';
-import { ImageError } from '../image/errors.js';
-import type { RgbImage } from '../image/image.js';
-import { checkResizable } from '../image/pipeline.js';
 import { escapeText } from '../limits.js';
 import { parseVariant } from '../model/scaling.js';
 import { loadCheckpointFile } from '../node/checkpoint.js';
-import { readImage } from '../node/decode.js';
 import { defaultModelPath } from '../node/default-model.js';
 import { Tensor } from '../tensor/tensor.js';
 import { writeNpy } from '../tensor/npy.js';
-import { backendFor, expandFolders, pipelineOptions } from './classify.js';
+import { backendFor, pipelineOptions } from './classify.js';
+import { expandFolders, readBatch } from './images.js';
 import { backendOption, parse, stringOption, UsageError, type Command } from './command.js';
 
 const usage = `Usage: effnet embed <image or folder…> (--output emb.npy | --json) [--weights W] [--model M]
@@ -58,23 +55,10 @@ export const embed: Command = {
     const rows: { file: string; embedding: Float32Array }[] = [];
     let failures = 0;
     for (let start = 0; start < files.length; start += classifier.batchSize) {
-      const images: { file: string; image: RgbImage }[] = [];
-      for (const { file, error } of files.slice(start, start + classifier.batchSize)) {
-        try {
-          if (error) throw error;
-          const image = await readImage(file);
-          try {
-            checkResizable(image, classifier.pipeline);
-          } catch (e) {
-            throw new ImageError(file, (e as Error).message);
-          }
-          images.push({ file, image });
-        } catch (e) {
-          if (!(e instanceof ImageError) || files.length === 1) throw e;
-          failures++;
-          console.error(`effnet embed: ${escapeText(e.message)}`);
-        }
-      }
+      const images = await readBatch(files.slice(start, start + classifier.batchSize), classifier.pipeline, files.length === 1, (e) => {
+        failures++;
+        console.error(`effnet embed: ${escapeText(e.message)}`);
+      });
       if (images.length === 0) continue;
       const features = classifier.embed(images.map((i) => i.image));
       const width = features.shape[1]!;
