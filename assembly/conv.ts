@@ -4,14 +4,15 @@
 // Weights come packed by packConv (src/backends/wasm/pack.ts): panels of 8 output channels,
 // each [kh][kw][cin][8] contiguous, zero beyond cout; then bias padded to the same 8-multiple.
 // Four output pixels of a row share each weight load when all their taps lie inside the image
-// columns; border pixels take a one-pixel path that skips the taps outside.
+// columns; border pixels take a one-pixel path that skips the taps outside. Only output rows
+// [y0, y1) are computed, so threads can split an image by rows.
 import { activate4, storePartial } from './math';
 
 const NR: i32 = 8;
 
 export function conv2d(
   x: usize, h: i32, w: i32, cin: i32, wp: usize, cout: i32, kh: i32, kw: i32, stride: i32, top: i32, left: i32,
-  out: usize, oh: i32, ow: i32, act: i32,
+  out: usize, oh: i32, ow: i32, act: i32, y0: i32, y1: i32,
 ): void {
   const panels = (cout + NR - 1) / NR;
   const tapBytes = <usize>cin * NR * 4;
@@ -25,7 +26,7 @@ export function conv2d(
   const xlo = (left + stride - 1) / stride;
   const span = w - kw + left; // the last interior column starts here, when it is ≥ 0
   const xhi = span < 0 ? xlo : max(xlo, min(ow, span / stride + 1));
-  for (let y = 0; y < oh; y++) {
+  for (let y = y0; y < y1; y++) {
     const iy0 = y * stride - top;
     const i0 = max(0, -iy0), i1 = min(kh, h - iy0);
     for (let p = 0; p < panels; p++) {

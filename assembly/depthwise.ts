@@ -4,14 +4,15 @@
 // Weights come packed by packDepthwise (src/backends/wasm/pack.ts): tiles of 16 channels, each
 // [kh·kw taps][16] contiguous, zero beyond c; then bias padded to the same 16-multiple.
 // Taps outside the image are skipped, not read: the kernel-row and kernel-column ranges are
-// clipped once per output row and pixel.
+// clipped once per output row and pixel. Only output rows [y0, y1) are computed, so threads can
+// split an image by rows.
 import { activate4, storePartial } from './math';
 
 const TILE: i32 = 16;
 
 export function depthwiseConv2d(
   x: usize, h: i32, w: i32, c: i32, wp: usize, kh: i32, kw: i32, stride: i32, top: i32, left: i32,
-  out: usize, oh: i32, ow: i32, act: i32,
+  out: usize, oh: i32, ow: i32, act: i32, y0: i32, y1: i32,
 ): void {
   const tiles = (c + TILE - 1) / TILE;
   const taps = kh * kw;
@@ -19,7 +20,7 @@ export function depthwiseConv2d(
   const bias = wp + <usize>tiles * tileBytes;
   const pix = <usize>c << 2;
   const rowIn = <usize>w * pix;
-  for (let y = 0; y < oh; y++) {
+  for (let y = y0; y < y1; y++) {
     const iy0 = y * stride - top;
     const i0 = max(0, -iy0), i1 = min(kh, h - iy0);
     for (let xo = 0; xo < ow; xo++) {

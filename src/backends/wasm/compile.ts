@@ -189,12 +189,12 @@ function stepFor(
         return () => k.pointwise(x, h * w, op.cin, wp, op.cout, out, act, residual);
       }
       const [oh, ow] = shapes.get(op.layers[0]!.name)!;
-      return () => k.conv2d(x, h, w, op.cin, wp, op.cout, op.kernel, op.kernel, op.stride, op.pads[0], op.pads[1], out, oh!, ow!, act);
+      return () => k.conv2d(x, h, w, op.cin, wp, op.cout, op.kernel, op.kernel, op.stride, op.pads[0], op.pads[1], out, oh!, ow!, act, 0, oh!);
     }
     case 'depthwiseConv2d': {
       const act = activationCode(op.activation);
       const [oh, ow] = shapes.get(op.name)!;
-      return () => k.depthwiseConv2d(x, h, w, op.c, wp, op.kernel, op.kernel, op.stride, op.pads[0], op.pads[1], out, oh!, ow!, act);
+      return () => k.depthwiseConv2d(x, h, w, op.c, wp, op.kernel, op.kernel, op.stride, op.pads[0], op.pads[1], out, oh!, ow!, act, 0, oh!);
     }
     case 'squeezeExcite': {
       const ar = activationCode(op.actReduce), ae = activationCode(op.actExpand);

@@ -14,11 +14,11 @@ export interface KernelExports {
   pointwise(a: number, m: number, k: number, w: number, n: number, out: number, act: number, residual: number): void;
   conv2d(
     x: number, h: number, w: number, cin: number, wp: number, cout: number, kh: number, kw: number,
-    stride: number, top: number, left: number, out: number, oh: number, ow: number, act: number,
+    stride: number, top: number, left: number, out: number, oh: number, ow: number, act: number, y0: number, y1: number,
   ): void;
   depthwiseConv2d(
     x: number, h: number, w: number, c: number, wp: number, kh: number, kw: number,
-    stride: number, top: number, left: number, out: number, oh: number, ow: number, act: number,
+    stride: number, top: number, left: number, out: number, oh: number, ow: number, act: number, y0: number, y1: number,
   ): void;
   squeezeExcite(x: number, hw: number, c: number, w: number, cse: number, out: number, scratch: number, actReduce: number, actExpand: number): void;
   channelMeans(x: number, hw: number, c: number, out: number): void;

@@ -75,7 +75,7 @@ export function createWasmOps(heap: Heap): Ops {
       const packed = packConv(w.data, bias?.data ?? null, kh, kw, cin, cout);
       return new Tensor([n, oh, ow, cout], call([x.data, packed], out, (xp, wp, op) => {
         for (let b = 0; b < n; b++) {
-          k.conv2d(xp! + b * h * wd * cin * 4, h, wd, cin, wp!, cout, kh, kw, opts.strides, top, left, op! + b * oh * ow * cout * 4, oh, ow, act);
+          k.conv2d(xp! + b * h * wd * cin * 4, h, wd, cin, wp!, cout, kh, kw, opts.strides, top, left, op! + b * oh * ow * cout * 4, oh, ow, act, 0, oh);
         }
       }));
     },
@@ -93,7 +93,7 @@ export function createWasmOps(heap: Heap): Ops {
       const packed = packDepthwise(w.data, bias?.data ?? null, kh, kw, c);
       return new Tensor([n, oh, ow, c], call([x.data, packed], n * oh * ow * c, (xp, wp, op) => {
         for (let b = 0; b < n; b++) {
-          k.depthwiseConv2d(xp! + b * h * wd * c * 4, h, wd, c, wp!, kh, kw, opts.strides, top, left, op! + b * oh * ow * c * 4, oh, ow, act);
+          k.depthwiseConv2d(xp! + b * h * wd * c * 4, h, wd, c, wp!, kh, kw, opts.strides, top, left, op! + b * oh * ow * c * 4, oh, ow, act, 0, oh);
         }
       }));
     },
