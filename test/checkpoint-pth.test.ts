@@ -6,9 +6,10 @@ import type { BackendName } from '../src/backends/backend.js';
 import { EfficientNet } from '../src/efficientnet.js';
 import { readCheckpointFile } from '../src/node/checkpoint.js';
 import { readNpy } from '../src/tensor/npy.js';
+import { Tensor } from '../src/tensor/tensor.js';
 import { resolveCheckpoint } from '../src/weights/checkpoint.js';
 import { readPth } from '../src/weights/pth.js';
-import { compareLayer } from './golden-compare.js';
+import { compareAbsolute, compareLayer } from './golden-compare.js';
 import { bytes, checkpoint, global, ORDERED_DICT, PROTO2, STOP, stateDict, str, tensor, u32 } from './pth-builder.js';
 import { effnet } from './run-cli.js';
 
@@ -59,8 +60,9 @@ describe('.pth checkpoints written by torch.save match torchvision', () => {
     expect(w.dtype).toBe('F16');
     expect(w.shape[0]).toBe(10);
     const f32 = readPth(read('golden/torch-pth-32/model.pth'), 'model.pth').tensors.get('classifier.1.weight')!;
-    const worst = f32.data!.reduce((m, v, i) => Math.max(m, Math.abs(v - w.data![i]!)), 0);
-    expect(worst).toBeLessThan(1e-3); // half rounding, not a transposition
+    // within 1e-3 absolute: half rounding, not a transposition
+    const cmp = compareAbsolute('classifier.1.weight', new Tensor(f32.shape, f32.data!), new Tensor(w.shape, w.data!), 1e-3);
+    expect(cmp.ok, cmp.message).toBe(true);
   });
 
   it('effnet infer --weights model.pth writes the golden logits', async () => {

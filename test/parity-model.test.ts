@@ -6,6 +6,7 @@ import { buildPlan, type PlanOptions } from '../src/model/plan.js';
 import type { Variant } from '../src/model/scaling.js';
 import type { Tensor } from '../src/tensor/tensor.js';
 import { randomInput, randomWeights } from '../src/weights/random.js';
+import { compareLayer, type LayerComparison } from './golden-compare.js';
 
 // A whole EfficientNet on the wasm backend (batch norm folded, layers fused, arena-planned)
 // against the reference backend running the same plan layer by layer: every layer the wasm
@@ -21,28 +22,20 @@ async function layerByLayer(reference: Backend, wasm: Backend, variant: Variant,
   const want = new Map<string, Tensor>();
   const refOut = reference.compile(plan, weights).run(x, { dump: (name, t) => want.set(name, t) });
   const model = wasm.compile(plan, weights) as WasmCompiledModel;
-  const rows: { name: string; error: number; at: number; got: number; want: number }[] = [];
+  const rows: LayerComparison[] = [];
   const got = model.run(x, {
     dump: (name, t) => {
       const w = want.get(name);
       expect(w, `the reference dumps no layer named ${name}`).toBeDefined();
-      expect(t.shape, name).toEqual(w!.shape);
-      let max = 0, error = 0, at = 0;
-      for (let i = 0; i < w!.size; i++) max = Math.max(max, Math.abs(w!.data[i]!));
-      for (let i = 0; i < w!.size; i++) {
-        const e = Math.abs(t.data[i]! - w!.data[i]!) / (max || 1);
-        if (!(e <= error)) [error, at] = [e, i];
-      }
-      rows.push({ name, error, at, got: t.data[at]!, want: w!.data[at]! });
+      rows.push(compareLayer(name, w!, t, TOLERANCE));
     },
   });
   return { plan, model, rows, got, refOut };
 }
 
-function expectAgreement(rows: { name: string; error: number; at: number; got: number; want: number }[]) {
-  const bad = rows.filter((r) => !(r.error <= TOLERANCE));
-  const first = bad[0];
-  expect(bad.map((r) => r.name), first && `${first.name}: max error ${first.error.toExponential(2)} × max|ref| at ${first.at} (got ${first.got}, want ${first.want})`).toEqual([]);
+function expectAgreement(rows: LayerComparison[]) {
+  const bad = rows.filter((r) => !r.ok);
+  expect(bad.map((r) => r.layer), bad[0]?.message).toEqual([]);
 }
 
 describe('EfficientNet on wasm agrees with the reference backend layer by layer', async () => {
@@ -51,10 +44,10 @@ describe('EfficientNet on wasm agrees with the reference backend layer by layer'
 
   it('b0 @224, TF same padding, batch 1: every fused layer within 1e-4 of the reference', async () => {
     const { model, rows, got, refOut } = await layerByLayer(reference, wasm, 'b0', {}, 1);
-    expect(rows.map((r) => r.name)).toEqual(model.ops.map((op) => op.name));
+    expect(rows.map((r) => r.layer)).toEqual(model.ops.map((op) => op.name));
     // the groups the design names, each dumped under its last layer
     for (const name of ['stem_activation', 'block1a_activation', 'block1a_se_excite', 'block1a_project_bn', 'block2a_expand_activation', 'block2b_add', 'top_activation', 'avg_pool', 'predictions']) {
-      expect(rows.map((r) => r.name)).toContain(name);
+      expect(rows.map((r) => r.layer)).toContain(name);
     }
     expectAgreement(rows);
     expect(got.shape).toEqual([1, 1000]);
