@@ -4,6 +4,7 @@ import type { Server } from 'node:http';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { serve } from '../web/serve.mjs';
+import { effnet } from './run-cli.js';
 
 // The static page in a real browser: Debian's chromium, headless, driven by playwright-core,
 // on the site web/build.mjs writes, served from 127.0.0.1. One page load serves every check.
@@ -14,7 +15,11 @@ const IMAGE = 'fixtures/images/ankle-boot-112.png';
 const SHOT = 'test-output/web-e2e.png';
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
-const effnetJson = (...args: string[]) => JSON.parse(execFileSync(process.execPath, [`${root}bin/effnet.js`, ...args, '--json'], { cwd: root, encoding: 'utf8' }));
+async function effnetJson(...args: string[]) {
+  const r = await effnet(...args, '--json');
+  expect(r.code, r.stderr).toBe(0);
+  return JSON.parse(r.stdout);
+}
 
 interface Session {
   server: Server;
@@ -61,7 +66,7 @@ describe('the web page in chromium', () => {
     for (let i = 0; i < 15; i++) await page.keyboard.press('ArrowRight');
     const phi = await page.inputValue('#phi');
     expect(phi).toBe('1.5');
-    const expected = effnetJson('summary', `phi=${phi}`);
+    const expected = await effnetJson('summary', `phi=${phi}`);
     await expect.poll(() => page.getAttribute('[data-testid="params"]', 'data-value')).toBe(String(expected.params));
     expect(await page.textContent('[data-testid="params"]')).toBe(expected.params.toLocaleString('en-US'));
     expect(await page.getAttribute('[data-testid="macs"]', 'data-value')).toBe(String(expected.macs));
@@ -70,7 +75,7 @@ describe('the web page in chromium', () => {
 
   it('classifies a fixture image in its worker with the top-1 label `effnet classify` prints', async () => {
     const { page } = await open();
-    const [{ top: [expected] }] = effnetJson('classify', IMAGE) as { top: { label: string; probability: number }[] }[];
+    const [{ top: [expected] }] = (await effnetJson('classify', `${root}${IMAGE}`)) as { top: { label: string; probability: number }[] }[];
     await page.setInputFiles('input[type=file]#image', `${root}${IMAGE}`);
     await page.waitForSelector('[data-testid="top1"], #status[data-state="error"]', { timeout: 60_000 });
     expect(await page.getAttribute('#status', 'data-state'), (await page.textContent('#status'))!).toBe('ready');

@@ -1,7 +1,6 @@
 import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { main } from '../../src/cli/main.js';
 import { Classifier } from '../../src/image/classifier.js';
 import { EfficientNet } from '../../src/efficientnet.js';
 import { isEngineMessage } from '../../src/limits.js';
@@ -9,6 +8,7 @@ import { decodeImage } from '../../src/node/decode.js';
 import { readCheckpointFile } from '../../src/node/checkpoint.js';
 import { readNpy } from '../../src/tensor/npy.js';
 import { Tensor } from '../../src/tensor/tensor.js';
+import { effnet } from '../run-cli.js';
 import { makeCase, type CaseFile, type Reader } from './cases.js';
 
 // A child process of the fuzz runner: it runs the cases it is sent, one at a time, and answers
@@ -99,23 +99,12 @@ async function runReader(reader: Reader, files: Record<string, CaseFile>): Promi
 }
 
 async function runCli(argv: string[]): Promise<Omit<Result, 'peak' | 'start'>> {
-  const err: string[] = [];
-  const out: string[] = [];
-  const log = console.log, error = console.error;
-  console.log = (...a: unknown[]) => void out.push(a.join(' '));
-  console.error = (...a: unknown[]) => void err.push(a.join(' '));
-  let code: number;
-  try {
-    code = await main(argv.map((a) => a.replace(/^@/, CASE_DIR)));
-  } finally {
-    console.log = log;
-    console.error = error;
-  }
-  const lines = err.join('\n').split('\n').filter((l) => l.length > 0);
+  const { code, stdout, stderr } = await effnet(...argv.map((a) => a.replace(/^@/, CASE_DIR)));
+  const lines = stderr.split('\n').filter((l) => l.length > 0);
   // A usage error prints the command's usage after its line; that text is ours.
   const first = lines[0] ?? '';
   // eslint-disable-next-line no-control-regex
-  const dirty = [...out, ...lines].some((l) => /[\x00-\x08\x0b-\x1f\x7f]/.test(l)) || lines.some((l) => isEngineMessage(l));
+  const dirty = [stdout, ...lines].some((l) => /[\x00-\x08\x0b-\x1f\x7f]/.test(l)) || lines.some((l) => isEngineMessage(l));
   if (code === 0) return { outcome: dirty ? 'unclear' : 'accepted', message: '' };
   const ok = !dirty && first.startsWith('effnet') && first.length <= MAX_LINE;
   return { outcome: ok ? 'error' : 'unclear', message: first.slice(0, 500) };
