@@ -6,7 +6,7 @@
 // Four output pixels of a row share each weight load when all their taps lie inside the image
 // columns; border pixels take a one-pixel path that skips the taps outside. Only output rows
 // [y0, y1) are computed, so threads can split an image by rows.
-import { activate4, storePartial } from './math';
+import { activate4, madd, storePartial } from './math';
 
 const NR: i32 = 8;
 
@@ -46,17 +46,17 @@ export function conv2d(
             while (xp < rowEnd) {
               const w0 = v128.load(wq), w1 = v128.load(wq, 16);
               let v = v128.load32_splat(xp);
-              c00 = f32x4.add(c00, f32x4.mul(v, w0));
-              c01 = f32x4.add(c01, f32x4.mul(v, w1));
+              c00 = madd(v, w0, c00);
+              c01 = madd(v, w1, c01);
               v = v128.load32_splat(xp + step);
-              c10 = f32x4.add(c10, f32x4.mul(v, w0));
-              c11 = f32x4.add(c11, f32x4.mul(v, w1));
+              c10 = madd(v, w0, c10);
+              c11 = madd(v, w1, c11);
               v = v128.load32_splat(xp + 2 * step);
-              c20 = f32x4.add(c20, f32x4.mul(v, w0));
-              c21 = f32x4.add(c21, f32x4.mul(v, w1));
+              c20 = madd(v, w0, c20);
+              c21 = madd(v, w1, c21);
               v = v128.load32_splat(xp + 3 * step);
-              c30 = f32x4.add(c30, f32x4.mul(v, w0));
-              c31 = f32x4.add(c31, f32x4.mul(v, w1));
+              c30 = madd(v, w0, c30);
+              c31 = madd(v, w1, c31);
               xp += 4;
               wq += NR * 4;
             }
@@ -81,8 +81,8 @@ export function conv2d(
             const end = xp + <usize>(j1 - j0) * pix;
             while (xp < end) {
               const v = v128.load32_splat(xp);
-              c0 = f32x4.add(c0, f32x4.mul(v, v128.load(wq)));
-              c1 = f32x4.add(c1, f32x4.mul(v, v128.load(wq, 16)));
+              c0 = madd(v, v128.load(wq), c0);
+              c1 = madd(v, v128.load(wq, 16), c1);
               xp += 4;
               wq += NR * 4;
             }

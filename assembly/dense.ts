@@ -1,7 +1,7 @@
 // Dense layers and softmax. out[r, j] = act(Σ_i x[r, i]·w[i, j] + bias[j]).
 // Weights come packed by packDense (src/backends/wasm/pack.ts): [k][n4] with n4 = n rounded
 // up to a multiple of 4 (zeros beyond n), then bias [n4].
-import { activate4, exp4, storePartial } from './math';
+import { activate4, exp4, madd, storePartial } from './math';
 
 export function dense(x: usize, rows: i32, k: i32, w: usize, n: i32, out: usize, act: i32): void {
   const n4 = (n + 3) & ~3;
@@ -17,10 +17,10 @@ export function dense(x: usize, rows: i32, k: i32, w: usize, n: i32, out: usize,
       let wp = w + jo;
       for (let i = 0; i < k; i++) {
         const v = v128.load32_splat(xr + (<usize>i << 2));
-        a0 = f32x4.add(a0, f32x4.mul(v, v128.load(wp)));
-        a1 = f32x4.add(a1, f32x4.mul(v, v128.load(wp, 16)));
-        a2 = f32x4.add(a2, f32x4.mul(v, v128.load(wp, 32)));
-        a3 = f32x4.add(a3, f32x4.mul(v, v128.load(wp, 48)));
+        a0 = madd(v, v128.load(wp), a0);
+        a1 = madd(v, v128.load(wp, 16), a1);
+        a2 = madd(v, v128.load(wp, 32), a2);
+        a3 = madd(v, v128.load(wp, 48), a3);
         wp += wrow;
       }
       storePartial(orow + jo, activate4(a0, act), n - j);
@@ -33,7 +33,7 @@ export function dense(x: usize, rows: i32, k: i32, w: usize, n: i32, out: usize,
       let a = v128.load(bias + jo);
       let wp = w + jo;
       for (let i = 0; i < k; i++) {
-        a = f32x4.add(a, f32x4.mul(v128.load32_splat(xr + (<usize>i << 2)), v128.load(wp)));
+        a = madd(v128.load32_splat(xr + (<usize>i << 2)), v128.load(wp), a);
         wp += wrow;
       }
       storePartial(orow + jo, activate4(a, act), n - j);

@@ -1,7 +1,7 @@
 // Elementwise kernels over NHWC buffers, four lanes at a time. A row tail that is not a
 // multiple of 4 is computed in full vectors (buffers are readable 64 bytes past their end,
 // see src/backends/wasm/heap.ts) and stored lane by lane.
-import { activate4, storePartial } from './math';
+import { activate4, madd, storePartial } from './math';
 
 // out[i] = a[i] + b[i]
 export function add(a: usize, b: usize, out: usize, n: i32): void {
@@ -39,7 +39,7 @@ export function affine(x: usize, rows: i32, c: i32, scale: usize, shift: usize, 
     const xr = x + <usize>r * row, orow = out + <usize>r * row;
     for (let ch = 0; ch < c; ch += 4) {
       const o = <usize>ch << 2;
-      const y = f32x4.add(f32x4.mul(v128.load(xr + o), v128.load(scale + o)), v128.load(shift + o));
+      const y = madd(v128.load(xr + o), v128.load(scale + o), v128.load(shift + o));
       storePartial(orow + o, y, c - ch);
     }
   }

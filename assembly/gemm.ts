@@ -3,7 +3,7 @@
 // Weights come packed by packPointwise (src/backends/wasm/pack.ts): panels of 8 output channels,
 // each [k][8] contiguous, zero beyond n; then bias, padded to the same 8-multiple.
 // The microkernel (gemm4x8) keeps a 4-row × 8-channel tile of out in eight f32x4 registers.
-import { activate4, storePartial } from './math';
+import { activate4, madd, storePartial } from './math';
 
 const MR: i32 = 4;
 const NR: i32 = 8;
@@ -46,17 +46,17 @@ export function pointwise(a: usize, m: i32, k: i32, w: usize, n: i32, out: usize
           const w0 = v128.load(bp);
           const w1 = v128.load(bp, 16);
           let x = v128.load32_splat(a0);
-          c00 = f32x4.add(c00, f32x4.mul(x, w0));
-          c01 = f32x4.add(c01, f32x4.mul(x, w1));
+          c00 = madd(x, w0, c00);
+          c01 = madd(x, w1, c01);
           x = v128.load32_splat(a0 + a1);
-          c10 = f32x4.add(c10, f32x4.mul(x, w0));
-          c11 = f32x4.add(c11, f32x4.mul(x, w1));
+          c10 = madd(x, w0, c10);
+          c11 = madd(x, w1, c11);
           x = v128.load32_splat(a0 + a2);
-          c20 = f32x4.add(c20, f32x4.mul(x, w0));
-          c21 = f32x4.add(c21, f32x4.mul(x, w1));
+          c20 = madd(x, w0, c20);
+          c21 = madd(x, w1, c21);
           x = v128.load32_splat(a0 + a3);
-          c30 = f32x4.add(c30, f32x4.mul(x, w0));
-          c31 = f32x4.add(c31, f32x4.mul(x, w1));
+          c30 = madd(x, w0, c30);
+          c31 = madd(x, w1, c31);
           a0 += 4;
           bp += 32;
         }
@@ -78,8 +78,8 @@ export function pointwise(a: usize, m: i32, k: i32, w: usize, n: i32, out: usize
         const end = a0 + rowA;
         while (a0 < end) {
           const x = v128.load32_splat(a0);
-          c0 = f32x4.add(c0, f32x4.mul(x, v128.load(bp)));
-          c1 = f32x4.add(c1, f32x4.mul(x, v128.load(bp, 16)));
+          c0 = madd(x, v128.load(bp), c0);
+          c1 = madd(x, v128.load(bp, 16), c1);
           a0 += 4;
           bp += 32;
         }

@@ -2,6 +2,7 @@
 // host (src/backends/wasm) owns that memory above heapBase() and plans where tensors live.
 // Activation codes: see math.ts.
 export { heapBase } from './memory';
+export { relaxedSimd } from './math';
 export { add, activate, affine, scaleChannels } from './eltwise';
 export { pointwise } from './gemm';
 export { conv2d } from './conv';

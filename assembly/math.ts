@@ -100,11 +100,18 @@ export function storePartial(p: usize, v: v128, lanes: i32): void {
   if (lanes > 2) store<f32>(p, f32x4.extract_lane(v, 2), 8);
 }
 
-// a·b + c, four lanes: the multiply-add of every dot product. Written once here so that a
-// relaxed-SIMD build can make it one fused instruction (f32x4.relaxed_madd) where the plain
-// build keeps a multiply then an add.
+// a·b + c, four lanes: the multiply-add of every dot product. The relaxed-SIMD build
+// (asconfig's "relaxed" target) makes it one instruction, f32x4.relaxed_madd, which the engine may
+// fuse (one rounding: an FMA) or not (two, as here); the plain build keeps a multiply then an add.
+// The branch is on a compile-time constant, so each build holds only its own arm.
 // @ts-ignore: decorator
 @inline
 export function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
   return f32x4.add(f32x4.mul(a, b), c);
+}
+
+// 1 in the relaxed-SIMD build, 0 in the plain one: the host reports which build it runs.
+export function relaxedSimd(): i32 {
+  return ASC_FEATURE_RELAXED_SIMD ? 1 : 0;
 }
