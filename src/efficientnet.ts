@@ -155,7 +155,9 @@ export class EfficientNet {
       if (h !== w) throw new Error(`input must be square, got ${h}×${w}`);
       const { coefficients, numClasses, includeTop, padding, epsilon } = this.plan;
       const plan = buildPlan(coefficients, { resolution: h, numClasses: includeTop ? numClasses : undefined, includeTop, padding, epsilon });
-      entry = { plan, model: this.backend.compile(plan, this.weights) };
+      // the weights were prepared (packed) for the first size: a new size only plans its arena
+      const share = this.compiled.values().next().value?.model;
+      entry = { plan, model: this.backend.compile(plan, this.weights, { share }) };
       this.compiled.set(key, entry);
     }
     return entry;
@@ -171,6 +173,6 @@ function fail(name: string): never {
   throw new Error(`internal error: the backend produced no output for '${name}'`);
 }
 
-async function backendFor({ backend = 'wasm', wasmModule }: { backend?: BackendName | Backend } & BackendOptions): Promise<Backend> {
-  return typeof backend === 'string' ? createBackend(backend, { wasmModule }) : backend;
+async function backendFor({ backend = 'wasm', wasmModule, kernels }: { backend?: BackendName | Backend } & BackendOptions): Promise<Backend> {
+  return typeof backend === 'string' ? createBackend(backend, { wasmModule, kernels }) : backend;
 }

@@ -22,7 +22,7 @@ describe('fusing the plan into kernel calls', () => {
     expect(ops.filter((op) => op.kind === 'squeezeExcite')).toHaveLength(plan.blocks);
     expect(ops.filter((op) => op.kind === 'add')).toEqual([]);
     const adds = plan.layers.filter((l) => l.kind === 'add').map((l) => l.name);
-    expect(ops.filter((op) => op.kind === 'conv2d' && op.inputs.length === 2).map((op) => op.name)).toEqual(adds);
+    expect(ops.filter((op) => op.kind === 'pointwise' && op.inputs.length === 2).map((op) => op.name)).toEqual(adds);
     // stem + per block (expand?) dw se project + head conv, pool, dense
     expect(ops).toHaveLength(1 + plan.layers.filter((l) => l.kind === 'depthwiseConv2d').length * 3 + plan.layers.filter((l) => l.name.endsWith('expand_conv')).length + 3);
   });
@@ -64,15 +64,55 @@ describe('a compiled wasm model', () => {
   const plan = buildPlan('b0', { resolution: 35 });
   const weights = randomWeights(plan, 3);
 
-  it('allocates no linear memory per inference after compile, at batch 1 or 3', async () => {
+  it('allocates no linear memory per inference: at compile for one image, once more the first time a larger batch comes', async () => {
     const heap = await sharedHeap();
-    const model = (await createBackend('wasm')).compile(plan, weights);
+    const model = (await createBackend('wasm')).compile(plan, weights) as WasmCompiledModel;
     const before = heap.usage;
     model.run(randomInput([1, 35, 35, 3], 1));
-    model.run(randomInput([3, 35, 35, 3], 2));
     expect(heap.usage).toEqual(before);
+    const oneImage = model.memory.arenaBytes;
+    model.run(randomInput([3, 35, 35, 3], 2));
+    const grown = heap.usage;
+    expect(model.memory.arenaBytes).toBeGreaterThanOrEqual(3 * oneImage - 3 * 64 * model.ops.length);
+    model.run(randomInput([3, 35, 35, 3], 3));
+    model.run(randomInput([2, 35, 35, 3], 4));
+    model.run(randomInput([1, 35, 35, 3], 5));
+    expect(heap.usage).toEqual(grown);
     model.dispose?.();
     expect(heap.usage.bytes).toBeLessThan(before.bytes);
+  });
+
+  it('packs the weights once: a plan of another input size compiled with { share } adds only its arena', async () => {
+    const heap = await sharedHeap();
+    const backend = await createBackend('wasm');
+    const first = backend.compile(plan, weights) as WasmCompiledModel;
+    const before = heap.usage.bytes;
+    const other = buildPlan('b0', { resolution: 47 });
+    const second = backend.compile(other, weights, { share: first }) as WasmCompiledModel;
+    expect(second.memory.weightBytes).toBe(first.memory.weightBytes);
+    expect(heap.usage.bytes - before).toBeLessThan(second.memory.arenaBytes + second.memory.scratchBytes + 4096);
+    // the shared weights outlive the first model, and go with the last
+    first.dispose?.();
+    const alone = backend.compile(other, weights) as WasmCompiledModel;
+    const x = randomInput([1, 47, 47, 3], 6);
+    expect(Array.from(second.run(x).data)).toEqual(Array.from(alone.run(x).data));
+    alone.dispose?.();
+    second.dispose?.();
+    expect(heap.usage.bytes).toBeLessThan(before);
+    expect(() => backend.compile(other, randomWeights(other, 9), { share: first })).toThrow(/other weights/);
+  });
+
+  it('runs a batch larger than one pass in passes of batchCapacity images, each image as alone', async () => {
+    const model = (await createBackend('wasm')).compile(plan, weights) as WasmCompiledModel;
+    const n = model.batchCapacity + 3;
+    const x = randomInput([n, 35, 35, 3], 7);
+    const all = model.run(x);
+    const size = 35 * 35 * 3;
+    for (const b of [0, n - 1]) {
+      const alone = model.run(new Tensor([1, 35, 35, 3], x.data.slice(b * size, (b + 1) * size)));
+      expect(Array.from(alone.data)).toEqual(Array.from(all.data.subarray(b * 1000, (b + 1) * 1000)));
+    }
+    model.dispose?.();
   });
 
   it('gives each image of a batch the logits it gets alone', async () => {

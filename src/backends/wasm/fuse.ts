@@ -1,5 +1,6 @@
 import type { Activation, Conv2DLayer, Layer, Pads } from '../../model/layers.js';
 import type { Plan } from '../../model/plan.js';
+import { isPointwise } from './kernels/pointwise.js';
 
 /**
  * One kernel call of a compiled plan: a run of Keras layers executed as one, named after the
@@ -7,7 +8,10 @@ import type { Plan } from '../../model/plan.js';
  * layer that produced them; `layers` are the Keras layers the op stands for.
  */
 export type FusedOp =
-  | { kind: 'conv2d'; name: string; inputs: [string] | [string, string]; layers: Layer[]; kernel: number; stride: number; pads: Pads;
+  | { kind: 'conv2d'; name: string; inputs: [string]; layers: Layer[]; kernel: number; stride: number; pads: Pads;
+      cin: number; cout: number; activation: Activation; useBias: boolean; batchNorm: string | null }
+  /** A 1×1 convolution; a second input is the residual added in its store. */
+  | { kind: 'pointwise'; name: string; inputs: [string] | [string, string]; layers: Layer[];
       cin: number; cout: number; activation: Activation; useBias: boolean; batchNorm: string | null }
   | { kind: 'depthwiseConv2d'; name: string; inputs: [string]; layers: Layer[]; kernel: number; stride: number; pads: Pads;
       c: number; activation: Activation; batchNorm: string | null }
@@ -15,8 +19,12 @@ export type FusedOp =
       actReduce: Activation; actExpand: Activation }
   | { kind: 'batchNorm'; name: string; inputs: [string]; layers: Layer[] }
   | { kind: 'activation'; name: string; inputs: [string]; layers: Layer[]; activation: Activation }
-  | { kind: 'globalAvgPool' | 'multiply' | 'add'; name: string; inputs: string[]; layers: Layer[] }
-  | { kind: 'dense'; name: string; inputs: [string]; layers: Layer[]; activation: Activation };
+  | { kind: 'globalAvgPool'; name: string; inputs: [string]; layers: Layer[] }
+  | { kind: 'multiply'; name: string; inputs: [string, string]; layers: Layer[] }
+  | { kind: 'add'; name: string; inputs: [string, string]; layers: Layer[] }
+  | { kind: 'dense'; name: string; inputs: [string]; layers: Layer[]; k: number; n: number; activation: Activation }
+  /** Only as a single op (ops.ts): no plan has one. */
+  | { kind: 'softmax'; name: string; inputs: [string]; layers: Layer[] };
 
 export interface FusedPlan {
   ops: FusedOp[];
@@ -70,7 +78,7 @@ export function fusePlan(plan: Plan): FusedPlan {
           kernel: l.kernel, stride: l.stride, pads: l.pads, c: inputShape[2]!, activation, batchNorm });
       } else {
         const inputs: [string] | [string, string] = [resolve(l.inputs[0]!)];
-        const pointwise = l.kernel === 1 && l.stride === 1 && l.pads.every((p) => p === 0);
+        const pointwise = isPointwise(l.kernel, l.stride, l.pads);
         if (pointwise) {
           // [dropout →] add(this, residual): the residual joins the store
           let last = group.at(-1)!.name;
@@ -88,8 +96,10 @@ export function fusePlan(plan: Plan): FusedPlan {
             inputs.push(resolve(other));
           }
         }
-        ops.push({ kind: 'conv2d', name: group.at(-1)!.name, inputs, layers: group, kernel: l.kernel, stride: l.stride, pads: l.pads,
-          cin: inputShape[2]!, cout: l.filters, activation, useBias: l.useBias, batchNorm });
+        const common = { name: group.at(-1)!.name, layers: group, cin: inputShape[2]!, cout: l.filters, activation, useBias: l.useBias, batchNorm };
+        ops.push(pointwise
+          ? { kind: 'pointwise', inputs, ...common }
+          : { kind: 'conv2d', inputs: [inputs[0]], kernel: l.kernel, stride: l.stride, pads: l.pads, ...common });
       }
       i += group.length;
       continue;
@@ -117,12 +127,16 @@ export function fusePlan(plan: Plan): FusedPlan {
         ops.push({ kind: 'activation', name: l.name, inputs: [resolve(l.inputs[0]!)], layers: [l], activation: l.activation });
         break;
       case 'dense':
-        ops.push({ kind: 'dense', name: l.name, inputs: [resolve(l.inputs[0]!)], layers: [l], activation: l.activation });
+        ops.push({ kind: 'dense', name: l.name, inputs: [resolve(l.inputs[0]!)], layers: [l], k: shapeOf.get(l.inputs[0]!)!.at(-1)!, n: l.units, activation: l.activation });
         break;
       case 'globalAvgPool':
+        ops.push({ kind: l.kind, name: l.name, inputs: [resolve(l.inputs[0]!)], layers: [l] });
+        break;
       case 'multiply':
+        ops.push({ kind: 'multiply', name: l.name, inputs: [resolve(l.inputs[0]!), resolve(l.inputs[1]!)], layers: [l] });
+        break;
       case 'add':
-        ops.push({ kind: l.kind, name: l.name, inputs: l.inputs.map(resolve), layers: [l] });
+        ops.push({ kind: 'add', name: l.name, inputs: [resolve(l.inputs[0]!), resolve(l.inputs[1]!)], layers: [l] });
         break;
     }
     i++;
@@ -138,7 +152,7 @@ function matchSqueezeExcite(layers: readonly Layer[], i: number, follows: (i: nu
   const reduce = reshape && follows(i + 2, reshape.name);
   const expand = reduce && follows(i + 3, reduce.name);
   const excite = layers[i + 4];
-  const unitConv = (l: Layer | undefined): l is Conv2DLayer => l?.kind === 'conv2d' && l.kernel === 1 && l.stride === 1 && l.useBias;
+  const unitConv = (l: Layer | undefined): l is Conv2DLayer => l?.kind === 'conv2d' && isPointwise(l.kernel, l.stride, l.pads) && l.useBias;
   if (reshape?.kind !== 'reshape' || !unitConv(reduce) || !unitConv(expand) || excite?.kind !== 'multiply') return undefined;
   if (excite.inputs[0] !== x || excite.inputs[1] !== expand.name) return undefined;
   return { layers: [squeeze, reshape, reduce, expand, excite], reduce, expand, excite };

@@ -1,15 +1,11 @@
 import type { ConvOptions, Ops } from '../backend.js';
 import { Tensor, assertRank } from '../../tensor/tensor.js';
-import type { Activation } from '../../model/layers.js';
+import type { Activation, Layer } from '../../model/layers.js';
+import type { FusedOp } from './fuse.js';
 import type { Heap } from './heap.js';
-import { ACTIVATION_CODES } from './module.js';
-import { batchNormAffine, packAffine, packConv, packDense, packDepthwise, packPointwise, packSqueezeExcite } from './pack.js';
-
-export function activationCode(activation: Activation = 'none'): number {
-  const code = ACTIVATION_CODES[activation];
-  if (code === undefined) throw new Error(`unknown activation '${String(activation)}' (expected none, swish, sigmoid or relu)`);
-  return code;
-}
+import type { OpWeights } from './kernels/kernel.js';
+import { isPointwise } from './kernels/pointwise.js';
+import { kernelFor } from './kernels/table.js';
 
 export function convOutputSize(size: number, kernel: number, stride: number, before: number, after: number): number {
   return Math.floor((size + before + after - kernel) / stride) + 1;
@@ -31,30 +27,43 @@ function sameShape(a: Tensor, b: Tensor, op: string): void {
   }
 }
 
+type Described<K extends FusedOp['kind']> = Omit<Extract<FusedOp, { kind: K }>, 'name' | 'inputs' | 'layers'>;
+const NO_LAYERS: Layer[] = [];
+
 /**
- * The ops API on the wasm kernels, one call at a time: pack the weights, copy the inputs into
- * blocks of the heap, run the kernel (once per image where it works on one), copy the output
- * out and give the blocks back. Compiled models avoid all of that (compile.ts).
+ * The ops API on the wasm kernels, one call at a time: each call checks its arguments, describes
+ * itself as one step of the op table (kernels/table.ts), packs its weights with the table's
+ * packer, copies its inputs into blocks of the heap, runs the table's kernel over the whole
+ * batch, copies the output out and gives the blocks back. Compiled models avoid the packing and
+ * copies (compile.ts) but run the same table entries.
  */
 export function createWasmOps(heap: Heap): Ops {
-  const k = heap.kernels;
-
-  // Runs fn with the given arrays copied into fresh blocks (and `outFloats` floats for the
-  // output, the last offset), returns the output floats, frees every block.
-  function call(inputs: ArrayLike<number>[], outFloats: number, fn: (...offsets: number[]) => void): Float32Array {
-    const offsets: number[] = [];
+  function call<K extends FusedOp['kind']>(
+    described: Described<K> & { kind: K }, x: Tensor, outShape: readonly number[], weights: OpWeights | null, y: Tensor | null = null,
+  ): Tensor {
+    const op = { ...described, name: described.kind, inputs: y ? ['x', 'y'] : ['x'], layers: NO_LAYERS } as unknown as Extract<FusedOp, { kind: K }>;
+    const kernel = kernelFor(op.kind);
+    const batch = x.shape[0] ?? 1;
+    const g = { batch, input: x.shape.slice(1), output: outShape.slice(1) };
+    const outFloats = outShape.reduce((a, b) => a * b, 1);
+    const blocks: number[] = [];
+    const take = (at: number) => (blocks.push(at), at);
     try {
-      for (const data of inputs) offsets.push(heap.put(data));
-      offsets.push(heap.alloc(outFloats * 4));
-      fn(...offsets);
-      return heap.read(offsets[offsets.length - 1]!, outFloats);
+      const at = {
+        x: take(heap.put(x.data)),
+        y: y ? take(heap.put(y.data)) : 0,
+        w: weights && kernel.pack ? take(heap.put(kernel.pack(op as never, weights))) : 0,
+        scratch: kernel.scratchFloats ? take(heap.alloc(kernel.scratchFloats(op as never) * 4)) : 0,
+        out: take(heap.alloc(outFloats * 4)),
+      };
+      kernel.run(heap.kernels, op as never, g, at, 0, kernel.units(op as never, g));
+      return new Tensor(outShape, heap.read(at.out, outFloats));
     } finally {
-      for (const o of offsets) heap.free(o);
+      for (const b of blocks) heap.free(b);
     }
   }
 
-  const unary = (x: Tensor, activation: Activation) =>
-    new Tensor(x.shape, call([x.data], x.size, (xp, op) => k.activate(xp!, op!, x.size, activationCode(activation))));
+  const unary = (x: Tensor, activation: Activation) => call({ kind: 'activation', activation }, x.rank === 0 ? x.reshape([1]) : x, x.shape, null).reshape(x.shape);
 
   return {
     conv2d(x, w, bias, opts) {
@@ -64,20 +73,13 @@ export function createWasmOps(heap: Heap): Ops {
       const [kh, kw, wcin, cout] = w.shape as [number, number, number, number];
       if (wcin !== cin) throw new Error(`conv2d: kernel expects ${wcin} input channels, input has ${cin}`);
       if (bias && bias.size !== cout) throw new Error(`conv2d: bias has ${bias.size} values, the kernel has ${cout} filters`);
+      if (kh !== kw) throw new Error(`conv2d: kernels must be square, got ${kh}×${kw}`);
       const [oh, ow] = checkConv('conv2d', opts, h, wd, kh, kw);
-      const act = activationCode(opts.activation);
-      const [top, left] = opts.pads;
-      const out = n * oh * ow * cout;
-      if (kh === 1 && kw === 1 && opts.strides === 1 && opts.pads.every((p) => p === 0)) {
-        const packed = packPointwise(w.data, bias?.data ?? null, cin, cout);
-        return new Tensor([n, oh, ow, cout], call([x.data, packed], out, (xp, wp, op) => k.pointwise(xp!, n * h * wd, cin, wp!, cout, op!, act, 0)));
-      }
-      const packed = packConv(w.data, bias?.data ?? null, kh, kw, cin, cout);
-      return new Tensor([n, oh, ow, cout], call([x.data, packed], out, (xp, wp, op) => {
-        for (let b = 0; b < n; b++) {
-          k.conv2d(xp! + b * h * wd * cin * 4, h, wd, cin, wp!, cout, kh, kw, opts.strides, top, left, op! + b * oh * ow * cout * 4, oh, ow, act, 0, oh);
-        }
-      }));
+      const common = { cin, cout, activation: opts.activation ?? 'none', useBias: bias !== null, batchNorm: null };
+      const weights = { kernel: w.data, bias: bias?.data ?? null };
+      return isPointwise(kh, opts.strides, opts.pads)
+        ? call({ kind: 'pointwise', ...common }, x, [n, oh, ow, cout], weights)
+        : call({ kind: 'conv2d', kernel: kh, stride: opts.strides, pads: opts.pads, ...common }, x, [n, oh, ow, cout], weights);
     },
 
     depthwiseConv2d(x, w, bias, opts) {
@@ -87,15 +89,10 @@ export function createWasmOps(heap: Heap): Ops {
       const [kh, kw, wc, mult] = w.shape as [number, number, number, number];
       if (wc !== c || mult !== 1) throw new Error(`depthwiseConv2d: kernel [${w.shape.join(', ')}] does not fit ${c} channels (multiplier must be 1)`);
       if (bias && bias.size !== c) throw new Error(`depthwiseConv2d: bias has ${bias.size} values, input has ${c} channels`);
+      if (kh !== kw) throw new Error(`depthwiseConv2d: kernels must be square, got ${kh}×${kw}`);
       const [oh, ow] = checkConv('depthwiseConv2d', opts, h, wd, kh, kw);
-      const act = activationCode(opts.activation);
-      const [top, left] = opts.pads;
-      const packed = packDepthwise(w.data, bias?.data ?? null, kh, kw, c);
-      return new Tensor([n, oh, ow, c], call([x.data, packed], n * oh * ow * c, (xp, wp, op) => {
-        for (let b = 0; b < n; b++) {
-          k.depthwiseConv2d(xp! + b * h * wd * c * 4, h, wd, c, wp!, kh, kw, opts.strides, top, left, op! + b * oh * ow * c * 4, oh, ow, act, 0, oh);
-        }
-      }));
+      const op = { kind: 'depthwiseConv2d' as const, kernel: kh, stride: opts.strides, pads: opts.pads, c, activation: opts.activation ?? 'none', batchNorm: null };
+      return call(op, x, [n, oh, ow, c], { kernel: w.data, bias: bias?.data ?? null });
     },
 
     batchNorm(x, gamma, beta, mean, variance, epsilon) {
@@ -103,10 +100,8 @@ export function createWasmOps(heap: Heap): Ops {
       for (const [name, t] of [['gamma', gamma], ['beta', beta], ['mean', mean], ['variance', variance]] as const) {
         if (t.size !== c) throw new Error(`batchNorm: ${name} has ${t.size} values, input has ${c} channels`);
       }
-      const { scale, shift } = batchNormAffine({ gamma: gamma.data, beta: beta.data, mean: mean.data, variance: variance.data, epsilon });
-      const packed = packAffine(scale, shift);
-      const c4 = packed.length / 2;
-      return new Tensor(x.shape, call([x.data, packed], x.size, (xp, pp, op) => k.affine(xp!, x.size / c, c, pp!, pp! + c4 * 4, op!)));
+      const batchNorm = { gamma: gamma.data, beta: beta.data, mean: mean.data, variance: variance.data, epsilon };
+      return call({ kind: 'batchNorm' }, x, x.shape, { batchNorm });
     },
 
     sigmoid: (x) => unary(x, 'sigmoid'),
@@ -115,45 +110,39 @@ export function createWasmOps(heap: Heap): Ops {
 
     add(a, b) {
       sameShape(a, b, 'add');
-      return new Tensor(a.shape, call([a.data, b.data], a.size, (ap, bp, op) => k.add(ap!, bp!, op!, a.size)));
+      return call({ kind: 'add' }, a, a.shape, null, b);
     },
 
     mul(x, s) {
       assertRank(x, 4, 'mul input');
-      const [n, h, w, c] = x.shape as [number, number, number, number];
+      const [n, , , c] = x.shape as [number, number, number, number];
       if (s.size !== n * c) throw new Error(`mul: scale [${s.shape.join(', ')}] does not broadcast over [${x.shape.join(', ')}]`);
-      return new Tensor(x.shape, call([x.data, s.data], x.size, (xp, sp, op) => {
-        for (let b = 0; b < n; b++) k.scaleChannels(xp! + b * h * w * c * 4, h * w, c, sp! + b * c * 4, op! + b * h * w * c * 4);
-      }));
+      return call({ kind: 'multiply' }, x, x.shape, null, s);
     },
 
     globalAvgPool(x) {
       assertRank(x, 4, 'globalAvgPool input');
-      const [n, h, w, c] = x.shape as [number, number, number, number];
-      return new Tensor([n, c], call([x.data], n * c, (xp, op) => {
-        for (let b = 0; b < n; b++) k.channelMeans(xp! + b * h * w * c * 4, h * w, c, op! + b * c * 4);
-      }));
+      const [n, , , c] = x.shape as [number, number, number, number];
+      return call({ kind: 'globalAvgPool' }, x, [n, c], null);
     },
 
     dense(x, w, bias) {
       assertRank(x, 2, 'dense input');
       assertRank(w, 2, 'dense kernel');
-      const [n, kk] = x.shape as [number, number];
+      const [n, k] = x.shape as [number, number];
       const [wk, m] = w.shape as [number, number];
-      if (wk !== kk) throw new Error(`dense: kernel expects ${wk} inputs, input has ${kk}`);
+      if (wk !== k) throw new Error(`dense: kernel expects ${wk} inputs, input has ${k}`);
       if (bias && bias.size !== m) throw new Error(`dense: bias has ${bias.size} values, the kernel has ${m} units`);
-      const packed = packDense(w.data, bias?.data ?? null, kk, m);
-      return new Tensor([n, m], call([x.data, packed], n * m, (xp, wp, op) => k.dense(xp!, n, kk, wp!, m, op!, 0)));
+      return call({ kind: 'dense', k, n: m, activation: 'none' }, x, [n, m], { kernel: w.data, bias: bias?.data ?? null });
     },
 
     softmax(x) {
-      const m = x.shape[x.rank - 1]!;
-      return new Tensor(x.shape, call([x.data], x.size, (xp, op) => k.softmax(xp!, x.size / m, m, op!)));
+      return call({ kind: 'softmax' }, x.rank === 1 ? x.reshape([1, x.size]) : x, x.rank === 1 ? [1, x.size] : x.shape, null).reshape(x.shape);
     },
 
     squeezeExcite(x, wReduce, bReduce, wExpand, bExpand) {
       assertRank(x, 4, 'squeezeExcite input');
-      const [n, h, w, c] = x.shape as [number, number, number, number];
+      const c = x.shape[3]!;
       const cse = wReduce.shape[3]!;
       if (wReduce.rank !== 4 || wReduce.shape[0] !== 1 || wReduce.shape[1] !== 1 || wReduce.shape[2] !== c) {
         throw new Error(`squeezeExcite: reduce kernel [${wReduce.shape.join(', ')}] does not fit ${c} channels (expected [1, 1, ${c}, Cse])`);
@@ -162,20 +151,8 @@ export function createWasmOps(heap: Heap): Ops {
         throw new Error(`squeezeExcite: expand kernel [${wExpand.shape.join(', ')}] does not fit (expected [1, 1, ${cse}, ${c}])`);
       }
       if (bReduce.size !== cse || bExpand.size !== c) throw new Error(`squeezeExcite: biases have ${bReduce.size} and ${bExpand.size} values, expected ${cse} and ${c}`);
-      const packed = packSqueezeExcite(wReduce.data, bReduce.data, wExpand.data, bExpand.data, c, cse);
-      const scratch = new Float32Array(seScratchFloats(c, cse));
-      return new Tensor(x.shape, call([x.data, packed, scratch], x.size, (xp, wp, sp, op) => {
-        for (let b = 0; b < n; b++) {
-          const img = b * h * w * c * 4;
-          k.squeezeExcite(xp! + img, h * w, c, wp!, cse, op! + img, sp!, ACTIVATION_CODES.swish, ACTIVATION_CODES.sigmoid);
-        }
-      }));
+      const op = { kind: 'squeezeExcite' as const, c, cse, reduce: 'se_reduce', expand: 'se_expand', actReduce: 'swish' as const, actExpand: 'sigmoid' as const };
+      return call(op, x, x.shape, { kernel: wReduce.data, bias: bReduce.data, expandKernel: wExpand.data, expandBias: bExpand.data });
     },
   };
-}
-
-/** Floats of scratch assembly/se.ts needs: channel means, the reduced vector, the scale. */
-export function seScratchFloats(c: number, cse: number): number {
-  const c4 = Math.ceil(c / 4) * 4, cse4 = Math.ceil(cse / 4) * 4;
-  return 2 * c4 + cse4;
 }
