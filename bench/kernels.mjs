@@ -1,14 +1,18 @@
 #!/usr/bin/env node
 // Per-kernel throughput on B0 @224's own layer shapes: each fused op of the compiled plan timed
 // alone (fastest of --repeats runs, default 20), as GFLOP/s = 2 · multiply-adds / time, then
-// totals by kernel family. Run after `npm run build`. --json for machine-readable output.
+// totals by kernel family. Run after `npm run build`. --json for machine-readable output;
+// --kernels simd|relaxed-simd picks the kernel build (default auto: relaxed SIMD where the runtime has
+// it, which Node 20 gets from --experimental-wasm-relaxed-simd).
 import { buildPlan, createBackend, randomInput, randomWeights } from '../dist/src/index.js';
 import { machine } from './machine.mjs';
 
 const args = process.argv.slice(2);
-const repeats = Number(args[args.indexOf('--repeats') + 1] || 20);
+const option = (name) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+const repeats = Number(option('--repeats') || 20);
 const plan = buildPlan('b0');
-const model = (await createBackend('wasm')).compile(plan, randomWeights(plan, 1));
+const backend = await createBackend('wasm', { kernels: option('--kernels') ?? 'auto' });
+const model = backend.compile(plan, randomWeights(plan, 1));
 const x = randomInput([1, 224, 224, 3], 42);
 model.profile(x, 3);
 const rows = model.profile(x, repeats);
@@ -21,10 +25,10 @@ const family = (op) => (op.kind === 'conv2d' ? (op.kernel === 1 && op.stride ===
 const gflops = (macs, ms) => (ms > 0 ? (2 * macs) / ms / 1e6 : 0);
 
 if (args.includes('--json')) {
-  console.log(JSON.stringify({ machine: machine(), rows: rows.map((r, i) => ({ ...r, family: family(model.ops[i]), shape: opShape(model.ops[i]), gflops: gflops(r.macs, r.ms) })) }, null, 2));
+  console.log(JSON.stringify({ machine: machine(), kernels: backend.kernels, rows: rows.map((r, i) => ({ ...r, family: family(model.ops[i]), shape: opShape(model.ops[i]), gflops: gflops(r.macs, r.ms) })) }, null, 2));
 } else {
   const m = machine();
-  console.log(`B0 @224 per op — ${m.cpu}, nproc ${m.nproc}, node ${m.node}; fastest of ${repeats}\n`);
+  console.log(`B0 @224 per op — ${m.cpu}, nproc ${m.nproc}, node ${m.node}, ${backend.kernels} kernels; fastest of ${repeats}\n`);
   console.log('| op | kernel | shape | MACs | ms | GFLOP/s |');
   console.log('|---|---|---|---|---|---|');
   rows.forEach((r, i) => console.log(`| ${r.name} | ${family(model.ops[i])} | ${opShape(model.ops[i])} | ${(r.macs / 1e6).toFixed(2)} M | ${r.ms.toFixed(3)} | ${gflops(r.macs, r.ms).toFixed(1)} |`));

@@ -5,8 +5,8 @@
 // The model and its backends.
 export { EfficientNet, type CreateOptions, type LoadOptions, type ModelOptions, type ModelOutput, type ModelRunOptions } from './efficientnet.js';
 export { createBackend } from './backends/index.js';
-export type { Backend, BackendName, BackendOptions, CompiledModel, ConvOptions, Ops, RunOptions, Step, StepProfile } from './backends/backend.js';
-export { wasmSimdSupported } from './backends/wasm/module.js';
+export type { Backend, BackendName, BackendOptions, CompiledModel, ConvOptions, KernelBuild, Ops, RunOptions, Step, StepProfile } from './backends/backend.js';
+export { wasmRelaxedSimdSupported, wasmSimdSupported } from './backends/wasm/module.js';
 
 // Tensors.
 export { Tensor, type Shape } from './tensor/tensor.js';

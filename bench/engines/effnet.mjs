@@ -7,7 +7,7 @@ export async function effnetEngine(backendName) {
   let model = null, variant = null, x = null;
   return {
     name: `effnet ${backendName}`,
-    info: { backend: backendName },
+    info: { backend: backendName, ...(backend.kernels ? { kernels: backend.kernels } : {}) },
     prepare(k) {
       if (variant !== k.variant) {
         model?.dispose?.();

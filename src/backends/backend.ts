@@ -77,14 +77,27 @@ export type BackendName = 'reference' | 'wasm';
 
 export interface BackendOptions {
   /**
-   * The kernels precompiled (`effnet/effnet.wasm` as a `WebAssembly.Module`), for runtimes that
-   * forbid compiling Wasm from bytes (Cloudflare Workers). Else the embedded bytes are compiled.
-   * The first wasm backend of a process fixes the instance every later one shares.
+   * The kernels precompiled (`effnet/effnet.wasm`, or `effnet/effnet-relaxed.wasm` where the
+   * runtime has relaxed SIMD, as a `WebAssembly.Module`), for runtimes that forbid compiling Wasm
+   * from bytes (Cloudflare Workers). Else the embedded bytes are compiled.
    */
   wasmModule?: WebAssembly.Module;
+  /**
+   * Which kernel build the wasm backend runs: 'relaxed-simd' (multiply-adds fused where the CPU
+   * can), 'simd' (the plain build, which runs wherever WebAssembly SIMD does), or 'auto' (the
+   * default): the build the process already runs, else relaxed-simd where `wasmRelaxedSimdSupported()`
+   * and simd elsewhere. Asking for 'relaxed-simd' where the runtime lacks it throws. Backends on the
+   * same build share one instance and memory.
+   */
+  kernels?: 'auto' | KernelBuild;
 }
+
+/** The two builds of the wasm kernels (assembly/, asconfig.json's targets). */
+export type KernelBuild = 'simd' | 'relaxed-simd';
 
 export interface Backend extends Ops {
   readonly name: BackendName;
+  /** The wasm backend's kernel build; absent on the reference backend. */
+  readonly kernels?: KernelBuild;
   compile(plan: Plan, weights: WeightMap): CompiledModel;
 }

@@ -4,7 +4,8 @@ import { createWasmBackend } from './wasm/index.js';
 
 /**
  * A backend by name; both expose the same ops API on NHWC tensors. `wasmModule` is the
- * precompiled `effnet/effnet.wasm`, for runtimes that forbid compiling Wasm from bytes.
+ * precompiled `effnet/effnet.wasm` (or `effnet/effnet-relaxed.wasm`), for runtimes that forbid
+ * compiling Wasm from bytes; `kernels` picks the wasm kernel build (BackendOptions).
  */
 export async function createBackend(name: BackendName = 'wasm', options: BackendOptions = {}): Promise<Backend> {
   switch (name) {

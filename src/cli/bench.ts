@@ -23,7 +23,10 @@ For the comparison with onnxruntime-web, TF.js and onnxruntime-node on the same 
   --runs N          timed runs (default 20 on wasm, 3 on reference)
   --warmup N        untimed runs first (default 3 on wasm, 1 on reference; 0 allowed)
   --backend B       wasm (default) or reference
-  --json            {model, resolution, batch, backend, machine, latency, families, steps, memory}`;
+  --json            {model, resolution, batch, backend, kernels, machine, latency, families, steps, memory}
+
+The wasm backend runs its relaxed-SIMD kernel build (fused multiply-adds) where the runtime has
+relaxed SIMD (Node 20: node --experimental-wasm-relaxed-simd), its plain SIMD build elsewhere.`;
 
 interface FamilyTime {
   family: string;
@@ -86,7 +89,7 @@ export const bench: Command = {
       const memory = await memoryOf(model, wasm);
 
       const report = {
-        model: plan.coefficients.name, resolution: plan.resolution, batch, backend: backendName, seed: 1,
+        model: plan.coefficients.name, resolution: plan.resolution, batch, backend: backendName, kernels: backend.kernels, seed: 1,
         params: plan.params, macs: plan.macs, machine: machine(),
         latency: { ...latency, warmup, imagesPerSecond: (1000 * batch) / latency.median },
         profile: { repeats: profileRepeats, image: 'the first of the batch', totalMs: steps.reduce((a, s) => a + s.ms, 0) },
@@ -157,7 +160,7 @@ const mib = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
 const gflops = (macs: number, ms: number) => (ms > 0 && macs > 0 ? ((2 * macs) / ms / 1e6).toFixed(1) : '-');
 
 function format(r: {
-  machine: ReturnType<typeof machine>; macs: number; batch: number;
+  machine: ReturnType<typeof machine>; macs: number; batch: number; kernels?: string;
   latency: ReturnType<typeof stats> & { warmup: number; imagesPerSecond: number };
   profile: { repeats: number; totalMs: number }; families: FamilyTime[];
   memory: { maxRssBytes: number; wasmMemoryBytes?: number; weightBytes?: number; arenaBytes?: number; scratchBytes?: number };
@@ -173,7 +176,7 @@ function format(r: {
   const wasmLine = m.wasmMemoryBytes === undefined ? '' :
     `; wasm memory ${mib(m.wasmMemoryBytes)} (this model: weights ${mib(m.weightBytes ?? 0)}, activation arena ${mib(m.arenaBytes ?? 0)}, SE scratch ${m.scratchBytes ?? 0} B)`;
   return [
-    `effnet bench: ${label}, seeded weights — ${r.machine.cpu}, ${r.machine.nproc} cores, node ${r.machine.node}, ${r.machine.platform}`,
+    `effnet bench: ${label}${r.kernels ? ` (${r.kernels} kernels)` : ''}, seeded weights — ${r.machine.cpu}, ${r.machine.nproc} cores, node ${r.machine.node}, ${r.machine.platform}`,
     `latency: median ${l.median.toFixed(1)} ms, min ${l.min.toFixed(1)}, max ${l.max.toFixed(1)} over ${l.runs} runs after ${l.warmup} warm-up; ` +
       `${l.imagesPerSecond.toFixed(1)} images/s, ${gflops(r.macs * r.batch, l.median)} GFLOP/s`,
     '',

@@ -1,4 +1,5 @@
-import { instantiateKernels, type KernelExports } from './module.js';
+import type { BackendOptions, KernelBuild } from '../backend.js';
+import { instantiateKernels, kernelBuild, type KernelExports } from './module.js';
 
 /** Every buffer is readable this many bytes past its end, so kernels may load a whole vector at a row's tail. */
 export const SLACK = 64;
@@ -19,7 +20,10 @@ export class Heap {
   private readonly base: number;
   private view: Float32Array;
 
+  readonly build: KernelBuild;
+
   constructor(readonly kernels: KernelExports) {
+    this.build = kernelBuild(kernels);
     this.base = align(kernels.heapBase());
     this.view = new Float32Array(kernels.memory.buffer);
   }
@@ -81,11 +85,13 @@ export class Heap {
   }
 }
 
-let shared: Heap | undefined;
+const heaps = new Map<KernelBuild, Heap>();
 
-/** The heap over the process's one kernel instance, shared by every wasm backend. */
-export async function sharedHeap(wasmModule?: WebAssembly.Module): Promise<Heap> {
-  const kernels = await instantiateKernels(wasmModule);
-  shared ??= new Heap(kernels);
-  return shared;
+/** The heap over the process's kernel instance of a build (BackendOptions), shared by every wasm backend on it. */
+export async function sharedHeap(options: BackendOptions = {}): Promise<Heap> {
+  const kernels = await instantiateKernels(options);
+  const build = kernelBuild(kernels);
+  let heap = heaps.get(build);
+  if (!heap) heaps.set(build, (heap = new Heap(kernels)));
+  return heap;
 }

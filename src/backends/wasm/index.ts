@@ -7,9 +7,9 @@ export type { WasmCompiledModel } from './compile.js';
 
 /**
  * The fast path: the ops API and compiled plans on the embedded AssemblyScript SIMD kernels.
- * Every wasm backend of a process shares the module's one instance and memory.
+ * Every wasm backend of a process on one kernel build (BackendOptions.kernels) shares its instance and memory.
  */
 export async function createWasmBackend(options: BackendOptions = {}): Promise<Backend> {
-  const heap = await sharedHeap(options.wasmModule);
-  return { name: 'wasm', ...createWasmOps(heap), compile: (plan, weights) => compileWasm(heap, plan, weights) };
+  const heap = await sharedHeap(options);
+  return { name: 'wasm', kernels: heap.build, ...createWasmOps(heap), compile: (plan, weights) => compileWasm(heap, plan, weights) };
 }
