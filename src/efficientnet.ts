@@ -1,8 +1,7 @@
 import type { Backend, BackendName, BackendOptions, CompiledModel, RunOptions, Step, StepProfile } from './backends/backend.js';
 import { createBackend } from './backends/index.js';
-import type { PaddingMode } from './model/layers.js';
-import { buildPlan, type Plan } from './model/plan.js';
-import type { Variant } from './model/scaling.js';
+import { buildPlan, type ModelOptions, type Plan } from './model/plan.js';
+export type { ModelOptions } from './model/plan.js';
 import { summarize, type ModelSummary } from './model/summary.js';
 import type { Tensor } from './tensor/tensor.js';
 import { resolveCheckpoint, type Checkpoint, type CheckpointInfo, type CheckpointOptions } from './weights/checkpoint.js';
@@ -11,22 +10,13 @@ import { checkWeightValues } from './weights/finite.js';
 import { randomWeights } from './weights/random.js';
 import type { WeightMap } from './weights/weights.js';
 
-export interface ModelOptions extends BackendOptions {
-  variant?: Variant;
+/** Where a model runs: a backend by name (wasm by default) or one already made, and its options. */
+export interface RuntimeOptions extends BackendOptions {
   backend?: BackendName | Backend;
-  /** Input size the plan is built for; inputs of another size get a plan of their own. */
-  resolution?: number;
-  numClasses?: number;
-  /** false: no classifier; runs end at the pooled features (see PlanOptions.includeTop). */
-  includeTop?: boolean;
-  padding?: PaddingMode;
-  epsilon?: number;
 }
 
 /** Options of EfficientNet.load: what the checkpoint does not say, or overrides. */
-export interface LoadOptions extends CheckpointOptions, BackendOptions {
-  backend?: BackendName | Backend;
-}
+export interface LoadOptions extends CheckpointOptions, RuntimeOptions {}
 
 /** What a run returns: logits (with a classifier), pooled features, or the stage feature maps. */
 export type ModelOutput = 'logits' | 'pooled' | 'stages';
@@ -35,7 +25,7 @@ export interface ModelRunOptions extends RunOptions {
   output?: ModelOutput;
 }
 
-export interface CreateOptions extends ModelOptions {
+export interface CreateOptions extends ModelOptions, RuntimeOptions {
   /** Seed of the deterministic weight generator (see randomWeights). */
   seed?: number;
 }
@@ -62,7 +52,7 @@ export class EfficientNet {
   }
 
   /** A model from weights already mapped to Keras names (see the checkpoint readers). */
-  static async fromWeights(weights: WeightMap, options: ModelOptions = {}): Promise<EfficientNet> {
+  static async fromWeights(weights: WeightMap, options: ModelOptions & RuntimeOptions = {}): Promise<EfficientNet> {
     const plan = planFor(options);
     checkWeightValues(plan, weights);
     return new EfficientNet(plan, weights, await backendFor(options));
@@ -164,15 +154,14 @@ export class EfficientNet {
   }
 }
 
-function planFor(options: ModelOptions): Plan {
-  const { variant = 'b0', resolution, numClasses, includeTop, padding, epsilon } = options;
-  return buildPlan(variant, { resolution, numClasses, includeTop, padding, epsilon });
+function planFor({ variant = 'b0', resolution, numClasses, includeTop, padding, epsilon, limits }: ModelOptions): Plan {
+  return buildPlan(variant, { resolution, numClasses, includeTop, padding, epsilon, limits });
 }
 
 function fail(name: string): never {
   throw new Error(`internal error: the backend produced no output for '${name}'`);
 }
 
-async function backendFor({ backend = 'wasm', wasmModule, kernels }: { backend?: BackendName | Backend } & BackendOptions): Promise<Backend> {
+async function backendFor({ backend = 'wasm', wasmModule, kernels }: RuntimeOptions): Promise<Backend> {
   return typeof backend === 'string' ? createBackend(backend, { wasmModule, kernels }) : backend;
 }

@@ -3,7 +3,7 @@
 // Node-only helpers (files, images from disk) are in `effnet/node`.
 
 // The model and its backends.
-export { EfficientNet, type CreateOptions, type LoadOptions, type ModelOptions, type ModelOutput, type ModelRunOptions } from './efficientnet.js';
+export { EfficientNet, type CreateOptions, type LoadOptions, type ModelOptions, type ModelOutput, type ModelRunOptions, type RuntimeOptions } from './efficientnet.js';
 export { createBackend } from './backends/index.js';
 export type { Backend, BackendName, BackendOptions, CompiledModel, ConvOptions, KernelBuild, Ops, RunOptions, Step, StepProfile } from './backends/backend.js';
 export { wasmRelaxedSimdSupported, wasmSimdSupported } from './backends/wasm/module.js';

@@ -65,6 +65,12 @@ export interface Plan {
 // shape ⟨H_i, W_i, C_i⟩; Eq. 2 scales L_i by d, C_i by w and H_i, W_i by r. That is all this
 // function does to the B0 table (blocks.ts), with the rounding of scaling.ts; forward.ts then
 // lays out the layers, traced on shapes (trace.ts).
+/** Which network: a member of the family (b0…b7, { phi } or explicit coefficients) and its plan options. */
+export interface ModelOptions extends PlanOptions {
+  /** b0…b7, { phi }, or explicit { name, width, depth, resolution, dropout }; b0 by default. */
+  variant?: Variant;
+}
+
 /** Turns (B0 table, scaling coefficients) into the ordered list of Keras layers. */
 export function buildPlan(variant: Variant, options: PlanOptions = {}): Plan {
   const coefficients = resolveVariant(variant);

@@ -1,6 +1,5 @@
-import type { Limits } from '../limits.js';
 import type { PaddingMode } from '../model/layers.js';
-import { buildPlan, type Plan } from '../model/plan.js';
+import { buildPlan, type ModelOptions, type Plan } from '../model/plan.js';
 import { parseVariant, resolveVariant, roundFilters, VARIANTS, type ScalingCoefficients, type Variant, type VariantName } from '../model/scaling.js';
 import { Tensor } from '../tensor/tensor.js';
 import { sourceShape, toTfLayout } from './layout.js';
@@ -8,7 +7,7 @@ import { checkWeightValues } from './finite.js';
 import { FAMILIES, NAME_MAPS, type Family, type NameMap } from './names/index.js';
 import { readPth } from './pth.js';
 import { readSafetensors } from './safetensors.js';
-import { variantFromShapes } from './shape-variant.js';
+import { variantOfShapes } from './shape-variant.js';
 import { CheckpointError, type SourceTensor } from './source.js';
 import { readTfjsModel } from './tfjs.js';
 
@@ -19,19 +18,14 @@ export type Checkpoint =
   /** torch.save's zip; `key` picks the state dict inside a training checkpoint (else searched: src/weights/pth.ts). */
   | { format: 'pth'; bytes: Uint8Array; name?: string; key?: string };
 
-export interface CheckpointOptions {
-  /** false: load without a classifier; by default, there is one exactly when the checkpoint has its tensors. */
-  includeTop?: boolean;
-  /** b0…b7, { phi }, or explicit { name, width, depth, resolution, dropout }; inferred from the shapes if absent. */
-  variant?: Variant;
-  resolution?: number;
-  numClasses?: number;
+/**
+ * Options of a checkpoint load: the model options (variant, plan), each overriding what the
+ * checkpoint says, and the name map. By default there is a classifier exactly when the
+ * checkpoint has its tensors, and the variant is read off the metadata, else the shapes.
+ */
+export interface CheckpointOptions extends ModelOptions {
   /** Forces the name map; otherwise detected from the names. */
   family?: Family;
-  padding?: PaddingMode;
-  epsilon?: number;
-  /** Raises (or lowers) the limits of src/limits.ts for this checkpoint's plan. */
-  limits?: Partial<Limits>;
 }
 
 /** What was loaded and how it was understood. */
@@ -110,26 +104,20 @@ export function resolveCheckpoint(checkpoint: Checkpoint, options: CheckpointOpt
     return { plan, ...mapWeights(plan, map, tensors, keys, convert) };
   };
 
-  let variant = explicit;
-  if (!variant) {
-    // The shapes decide: the one B0–B7 whose every weight is found with the right shape.
+  // The plan is built once, for the variant the metadata names or the shapes show.
+  const resolution = options.resolution ?? metaResolution ?? inputSize;
+  const variant = explicit ?? variantOfShapes(family, tensors, resolution);
+  const resolved = variant === undefined ? undefined : attempt(variant, true);
+  if (!resolved || (!explicit && typeof variant !== 'string' && resolved.problems.length > 0)) {
+    // Only to explain the failure: which B0–B7 comes closest.
     let closest: ReturnType<typeof attempt> | undefined;
     for (const v of Object.keys(VARIANTS) as VariantName[]) {
       const t = attempt(v, false);
-      if (t.problems.length === 0) {
-        variant = v;
-        break;
-      }
       if (!closest || t.problems.length < closest.problems.length) closest = t;
     }
-    // Else the width and depth the shapes show, for a custom model that does not describe itself.
-    const guess = variant ? undefined : variantFromShapes(family, tensors, options.resolution ?? metaResolution ?? inputSize);
-    if (guess && attempt(guess, false).problems.length === 0) variant = guess;
-    if (!variant) {
-      fail(`the ${family} tensors fit no B0–B7 variant; the closest, ${describe(closest!.plan)}, has ${summarizeProblems(closest!.problems)} (give the variant, or width and depth in the metadata)`);
-    }
+    fail(`the ${family} tensors fit no B0–B7 variant; the closest, ${describe(closest!.plan)}, has ${summarizeProblems(closest!.problems)} (give the variant, or width and depth in the metadata)`);
   }
-  const { plan, weights, problems, ignored } = attempt(variant!, true);
+  const { plan, weights, problems, ignored } = resolved!;
   if (family === 'torchvision') checkTorchvisionHead(plan.coefficients, fail);
   if (problems.length > 0) fail(`${family} checkpoint does not fit ${describe(plan)}: ${summarizeProblems(problems)}`);
   const refs = map.sources(plan, keys);
