@@ -95,9 +95,17 @@ export interface BackendOptions {
 /** The two builds of the wasm kernels (assembly/, asconfig.json's targets). */
 export type KernelBuild = 'simd' | 'relaxed-simd';
 
+export interface CompileOptions {
+  /**
+   * A model compiled from the same weights (for another input size): the new one shares its
+   * prepared weights (on wasm, the packed weights), so only the arena and steps are new.
+   */
+  share?: CompiledModel;
+}
+
 export interface Backend extends Ops {
   readonly name: BackendName;
   /** The wasm backend's kernel build; absent on the reference backend. */
   readonly kernels?: KernelBuild;
-  compile(plan: Plan, weights: WeightMap): CompiledModel;
+  compile(plan: Plan, weights: WeightMap, options?: CompileOptions): CompiledModel;
 }

@@ -11,5 +11,5 @@ export type { WasmCompiledModel } from './compile.js';
  */
 export async function createWasmBackend(options: BackendOptions = {}): Promise<Backend> {
   const heap = await sharedHeap(options);
-  return { name: 'wasm', kernels: heap.build, ...createWasmOps(heap), compile: (plan, weights) => compileWasm(heap, plan, weights) };
+  return { name: 'wasm', kernels: heap.build, ...createWasmOps(heap), compile: (plan, weights, options) => compileWasm(heap, plan, weights, options) };
 }
