@@ -1,23 +1,36 @@
 // Depthwise k×k convolution of one NHWC image, any stride and explicit pads, bias and
 // activation fused into the store:
 //   out[y, x, c] = act(bias[c] + Σ_{i, j} in[y·s + i − top, x·s + j − left, c] · w[i, j, c]).
-// Weights come packed by packDepthwise (src/backends/wasm/pack.ts): tiles of 16 channels, each
-// [kh·kw taps][16] contiguous, zero beyond c; then bias padded to the same 16-multiple.
-// Taps outside the image are skipped, not read: the kernel-row and kernel-column ranges are
-// clipped once per output row and pixel. Only output rows [y0, y1) are computed, so threads can
-// split an image by rows.
-import { activate4, storePartial } from './math';
-
-const TILE: i32 = 16;
+// Weights come packed by packDepthwise (src/backends/wasm/pack.ts): groups of 4 channels, each
+// [kh·kw taps][4] contiguous, zero beyond c; then bias padded to the same 4-multiple.
+// 3×3 and 5×5 at stride 1 or 2 (every EfficientNet depthwise) take the row tiles of
+// depthwise3x3.ts and depthwise5x5.ts; any other shape the one-pixel loop below. Taps outside the
+// image are skipped, not read. Only output rows [y0, y1) are computed, so threads can split an
+// image by rows.
+import { activate4, madd, storePartial } from './math';
+import { depthwise3x3 } from './depthwise3x3';
+import { depthwise5x5 } from './depthwise5x5';
 
 export function depthwiseConv2d(
   x: usize, h: i32, w: i32, c: i32, wp: usize, kh: i32, kw: i32, stride: i32, top: i32, left: i32,
   out: usize, oh: i32, ow: i32, act: i32, y0: i32, y1: i32,
 ): void {
-  const tiles = (c + TILE - 1) / TILE;
+  if (kh == kw && (stride == 1 || stride == 2)) {
+    if (kh == 3) return depthwise3x3(x, h, w, c, wp, stride, top, left, out, oh, ow, act, y0, y1);
+    if (kh == 5) return depthwise5x5(x, h, w, c, wp, stride, top, left, out, oh, ow, act, y0, y1);
+  }
+  depthwiseAny(x, h, w, c, wp, kh, kw, stride, top, left, out, oh, ow, act, y0, y1);
+}
+
+// One output pixel × 4 channels at a time, the kernel-row and kernel-column ranges clipped to the
+// image once per output row and pixel.
+function depthwiseAny(
+  x: usize, h: i32, w: i32, c: i32, wp: usize, kh: i32, kw: i32, stride: i32, top: i32, left: i32,
+  out: usize, oh: i32, ow: i32, act: i32, y0: i32, y1: i32,
+): void {
+  const groups = (c + 3) >> 2;
   const taps = kh * kw;
-  const tileBytes = <usize>taps * TILE * 4;
-  const bias = wp + <usize>tiles * tileBytes;
+  const bias = wp + (<usize>(groups * taps) << 4);
   const pix = <usize>c << 2;
   const rowIn = <usize>w * pix;
   for (let y = y0; y < y1; y++) {
@@ -26,33 +39,19 @@ export function depthwiseConv2d(
     for (let xo = 0; xo < ow; xo++) {
       const ix0 = xo * stride - left;
       const j0 = max(0, -ix0), j1 = min(kw, w - ix0);
-      const o = out + (<usize>(y * ow + xo)) * pix;
-      // first tap's input pixel, and its weight offset
-      const base = x + <usize>(iy0 + i0) * rowIn + <usize>(ix0 + j0) * pix;
-      const wtap0 = <usize>(i0 * kw + j0) * (TILE * 4);
-      for (let t = 0; t < tiles; t++) {
-        const ch = t * TILE;
-        const co = <usize>ch << 2;
-        const bt = bias + co;
-        let a0 = v128.load(bt), a1 = v128.load(bt, 16), a2 = v128.load(bt, 32), a3 = v128.load(bt, 48);
-        const wt = wp + <usize>t * tileBytes + wtap0;
+      const o = out + <usize>(y * ow + xo) * pix;
+      for (let g = 0; g < groups; g++) {
+        let a = v128.load(bias + (<usize>g << 4));
         for (let i = i0; i < i1; i++) {
-          let xp = base + co + <usize>(i - i0) * rowIn;
-          let wq = wt + <usize>((i - i0) * kw) * (TILE * 4);
+          let p = x + <usize>(iy0 + i) * rowIn + <usize>(ix0 + j0) * pix + (<usize>g << 4);
+          let wq = wp + (<usize>(g * taps + i * kw + j0) << 4);
           for (let j = j0; j < j1; j++) {
-            a0 = f32x4.add(a0, f32x4.mul(v128.load(xp), v128.load(wq)));
-            a1 = f32x4.add(a1, f32x4.mul(v128.load(xp, 16), v128.load(wq, 16)));
-            a2 = f32x4.add(a2, f32x4.mul(v128.load(xp, 32), v128.load(wq, 32)));
-            a3 = f32x4.add(a3, f32x4.mul(v128.load(xp, 48), v128.load(wq, 48)));
-            xp += pix;
-            wq += TILE * 4;
+            a = madd(v128.load(p), v128.load(wq), a);
+            p += pix;
+            wq += 16;
           }
         }
-        const left = c - ch;
-        storePartial(o + co, activate4(a0, act), left);
-        storePartial(o + co + 16, activate4(a1, act), left - 4);
-        storePartial(o + co + 32, activate4(a2, act), left - 8);
-        storePartial(o + co + 48, activate4(a3, act), left - 12);
+        storePartial(o + (<usize>g << 4), activate4(a, act), c - 4 * g);
       }
     }
   }

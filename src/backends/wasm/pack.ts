@@ -72,17 +72,18 @@ export function packConv(kernel: Float32Array, bias: Float32Array | null, kh: nu
 
 /**
  * Depthwise (assembly/depthwise.ts), kernel [kh, kw, C, 1]:
- *   for each tile t of 16 channels: w[i][j][16·t … 16·t + 15] for each tap (i, j) in row-major
- *   order, then bias[0 … 16·⌈C/16⌉ − 1]; zeros wherever the channel is ≥ C.
+ *   for each group g of 4 channels: w[i][j][4·g … 4·g + 3] for each tap (i, j) in row-major
+ *   order, then bias[0 … 4·⌈C/4⌉ − 1]; zeros wherever the channel is ≥ C. Four channels are one
+ *   f32x4, so a kernel row's taps for one group are kw consecutive vectors.
  */
 export function packDepthwise(kernel: Float32Array, bias: Float32Array | null, kh: number, kw: number, c: number): Float32Array {
-  const tiles = Math.ceil(c / 16);
+  const groups = Math.ceil(c / 4);
   const taps = kh * kw;
-  const out = new Float32Array(tiles * taps * 16 + tiles * 16);
-  for (let t = 0; t < tiles; t++)
+  const out = new Float32Array(groups * taps * 4 + groups * 4);
+  for (let g = 0; g < groups; g++)
     for (let q = 0; q < taps; q++)
-      for (let j = 0; j < 16 && t * 16 + j < c; j++) out[(t * taps + q) * 16 + j] = kernel[q * c + t * 16 + j]!;
-  if (bias) out.set(bias.subarray(0, c), tiles * taps * 16);
+      for (let j = 0; j < 4 && g * 4 + j < c; j++) out[(g * taps + q) * 4 + j] = kernel[q * c + g * 4 + j]!;
+  if (bias) out.set(bias.subarray(0, c), groups * taps * 4);
   return out;
 }
 

@@ -1,0 +1,126 @@
+// Depthwise 5×5 at stride 1 or 2: depthwise3x3.ts with five weights per kernel row.
+import { madd } from './math';
+import { PIXELS, columnMask, storeTile } from './depthwise-tile';
+
+export function depthwise5x5(
+  x: usize, h: i32, w: i32, c: i32, wp: usize, stride: i32, top: i32, left: i32,
+  out: usize, oh: i32, ow: i32, act: i32, y0: i32, y1: i32,
+): void {
+  const groups = (c + 3) >> 2;
+  const pix = <usize>c << 2;
+  const rowIn = <usize>w * pix;
+  const span = (PIXELS - 1) * stride + 5; // input columns under one tile
+  for (let y = y0; y < y1; y++) {
+    const iy0 = y * stride - top;
+    const i0 = max(0, -iy0), i1 = min(5, h - iy0);
+    for (let xo = 0; xo < ow; xo += PIXELS) {
+      const n = min(PIXELS, ow - xo);
+      const ix0 = xo * stride - left;
+      const cols = columnMask(ix0, w, span);
+      // input pixel (iy0 + i0, ix0), perhaps left of the image: only columns in cols are read
+      const p = x + <usize>(iy0 + i0) * rowIn + <usize>ix0 * pix;
+      const o = out + <usize>(y * ow + xo) * pix;
+      // stride a constant in each copy of the tile, so its test folds away
+      if (stride == 1) tile5x5(1, cols, p, wp, groups, c, pix, rowIn, i0, i1, o, n, act);
+      else tile5x5(2, cols, p, wp, groups, c, pix, rowIn, i0, i1, o, n, act);
+    }
+  }
+}
+
+// One tile, every channel group: kernel rows i0…i1 − 1, input from p (row iy0 + i0, column ix0),
+// bit k of cols set when tile column k may be read.
+// @ts-ignore: decorator
+@inline
+function tile5x5(
+  stride: i32, cols: i32, p: usize, wp: usize, groups: i32, c: i32, pix: usize, rowIn: usize,
+  i0: i32, i1: i32, o: usize, n: i32, act: i32,
+): void {
+  const bias = wp + (<usize>(groups * 25) << 4);
+  for (let g = 0; g < groups; g++) {
+    const b = v128.load(bias + (<usize>g << 4));
+    let a0 = b, a1 = b, a2 = b, a3 = b, a4 = b, a5 = b, a6 = b;
+    let wq = wp + (<usize>(g * 25 + i0 * 5) << 4);
+    let q = p + (<usize>g << 4);
+    for (let i = i0; i < i1; i++) {
+      const w0 = v128.load(wq), w1 = v128.load(wq, 16), w2 = v128.load(wq, 32);
+      const w3 = v128.load(wq, 48), w4 = v128.load(wq, 64);
+      if (stride == 1) {
+        // column k feeds output m through tap j = k − m
+        if (cols & (1 << 0)) { const v = v128.load(q); a0 = madd(v, w0, a0); }
+        if (cols & (1 << 1)) { const v = v128.load(q + pix); a0 = madd(v, w1, a0); a1 = madd(v, w0, a1); }
+        if (cols & (1 << 2)) {
+          const v = v128.load(q + 2 * pix);
+          a0 = madd(v, w2, a0); a1 = madd(v, w1, a1); a2 = madd(v, w0, a2);
+        }
+        if (cols & (1 << 3)) {
+          const v = v128.load(q + 3 * pix);
+          a0 = madd(v, w3, a0); a1 = madd(v, w2, a1); a2 = madd(v, w1, a2);
+          a3 = madd(v, w0, a3);
+        }
+        if (cols & (1 << 4)) {
+          const v = v128.load(q + 4 * pix);
+          a0 = madd(v, w4, a0); a1 = madd(v, w3, a1); a2 = madd(v, w2, a2);
+          a3 = madd(v, w1, a3); a4 = madd(v, w0, a4);
+        }
+        if (cols & (1 << 5)) {
+          const v = v128.load(q + 5 * pix);
+          a1 = madd(v, w4, a1); a2 = madd(v, w3, a2); a3 = madd(v, w2, a3);
+          a4 = madd(v, w1, a4); a5 = madd(v, w0, a5);
+        }
+        if (cols & (1 << 6)) {
+          const v = v128.load(q + 6 * pix);
+          a2 = madd(v, w4, a2); a3 = madd(v, w3, a3); a4 = madd(v, w2, a4);
+          a5 = madd(v, w1, a5); a6 = madd(v, w0, a6);
+        }
+        if (cols & (1 << 7)) {
+          const v = v128.load(q + 7 * pix);
+          a3 = madd(v, w4, a3); a4 = madd(v, w3, a4); a5 = madd(v, w2, a5);
+          a6 = madd(v, w1, a6);
+        }
+        if (cols & (1 << 8)) {
+          const v = v128.load(q + 8 * pix);
+          a4 = madd(v, w4, a4); a5 = madd(v, w3, a5); a6 = madd(v, w2, a6);
+        }
+        if (cols & (1 << 9)) { const v = v128.load(q + 9 * pix); a5 = madd(v, w4, a5); a6 = madd(v, w3, a6); }
+        if (cols & (1 << 10)) { const v = v128.load(q + 10 * pix); a6 = madd(v, w4, a6); }
+      } else {
+        // column k feeds output m through tap j = k − 2m
+        if (cols & (1 << 0)) { const v = v128.load(q); a0 = madd(v, w0, a0); }
+        if (cols & (1 << 1)) { const v = v128.load(q + pix); a0 = madd(v, w1, a0); }
+        if (cols & (1 << 2)) { const v = v128.load(q + 2 * pix); a0 = madd(v, w2, a0); a1 = madd(v, w0, a1); }
+        if (cols & (1 << 3)) { const v = v128.load(q + 3 * pix); a0 = madd(v, w3, a0); a1 = madd(v, w1, a1); }
+        if (cols & (1 << 4)) {
+          const v = v128.load(q + 4 * pix);
+          a0 = madd(v, w4, a0); a1 = madd(v, w2, a1); a2 = madd(v, w0, a2);
+        }
+        if (cols & (1 << 5)) { const v = v128.load(q + 5 * pix); a1 = madd(v, w3, a1); a2 = madd(v, w1, a2); }
+        if (cols & (1 << 6)) {
+          const v = v128.load(q + 6 * pix);
+          a1 = madd(v, w4, a1); a2 = madd(v, w2, a2); a3 = madd(v, w0, a3);
+        }
+        if (cols & (1 << 7)) { const v = v128.load(q + 7 * pix); a2 = madd(v, w3, a2); a3 = madd(v, w1, a3); }
+        if (cols & (1 << 8)) {
+          const v = v128.load(q + 8 * pix);
+          a2 = madd(v, w4, a2); a3 = madd(v, w2, a3); a4 = madd(v, w0, a4);
+        }
+        if (cols & (1 << 9)) { const v = v128.load(q + 9 * pix); a3 = madd(v, w3, a3); a4 = madd(v, w1, a4); }
+        if (cols & (1 << 10)) {
+          const v = v128.load(q + 10 * pix);
+          a3 = madd(v, w4, a3); a4 = madd(v, w2, a4); a5 = madd(v, w0, a5);
+        }
+        if (cols & (1 << 11)) { const v = v128.load(q + 11 * pix); a4 = madd(v, w3, a4); a5 = madd(v, w1, a5); }
+        if (cols & (1 << 12)) {
+          const v = v128.load(q + 12 * pix);
+          a4 = madd(v, w4, a4); a5 = madd(v, w2, a5); a6 = madd(v, w0, a6);
+        }
+        if (cols & (1 << 13)) { const v = v128.load(q + 13 * pix); a5 = madd(v, w3, a5); a6 = madd(v, w1, a6); }
+        if (cols & (1 << 14)) { const v = v128.load(q + 14 * pix); a5 = madd(v, w4, a5); a6 = madd(v, w2, a6); }
+        if (cols & (1 << 15)) { const v = v128.load(q + 15 * pix); a6 = madd(v, w3, a6); }
+        if (cols & (1 << 16)) { const v = v128.load(q + 16 * pix); a6 = madd(v, w4, a6); }
+      }
+      q += rowIn;
+      wq += 80;
+    }
+    storeTile(o + (<usize>g << 4), pix, n, c - 4 * g, act, a0, a1, a2, a3, a4, a5, a6);
+  }
+}
