@@ -61,12 +61,13 @@ for (const k of [3, 5])
     const widths = s === 1 ? [1, 2, 6, 7, 8, 10, 13, 14, 16, 22] : [1, 4, 13, 14, 15, 19, 27, 31, 44];
     widths.forEach((w, i) => {
       const c = [1, 3, 5, 17, 33][i % 5]!;
-      const pads: Pads = [
+      const [top, left, bottom, right] = [
         [half, half, half, half], // same, symmetric
         [half - 1 + (s === 2 ? 1 : 0), half, half, half + 1], // TF same on even sizes, and uneven
         [0, 0, 0, 0], // valid: no tap outside
         [k + 1, k + 2, 1, k], // pads wider than the kernel: whole tiles with no tap inside
-      ][i % 4]!.map((v) => Math.max(0, v)) as Pads;
+      ][i % 4]!.map((v) => Math.max(0, v));
+      const pads: Pads = [top!, left!, bottom!, right!];
       cases.push({ h: 3 + (i % 5) * 2, w, c, kh: k, kw: k, s, pads, activation: ACTIVATIONS[i % 4]! });
     });
   }
