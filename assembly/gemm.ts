@@ -3,6 +3,8 @@
 // Weights come packed by packPointwise (src/backends/wasm/pack.ts): panels of 8 output channels,
 // each [k][8] contiguous, zero beyond n; then bias, padded to the same 8-multiple.
 // The microkernel (gemm4x8) keeps a 4-row × 8-channel tile of out in eight f32x4 registers.
+// Only panels [p0, p1) are computed (all: 0, ⌈n/8⌉), so threads can split a GEMM by channels
+// when it has too few rows to split by rows.
 import { activate4, madd, storePartial } from './math';
 
 const MR: i32 = 4;
@@ -19,7 +21,7 @@ function finish(v: v128, act: i32, hasRes: bool, res: usize, p: usize, lanes: i3
   storePartial(p, y, lanes);
 }
 
-export function pointwise(a: usize, m: i32, k: i32, w: usize, n: i32, out: usize, act: i32, residual: usize): void {
+export function pointwise(a: usize, m: i32, k: i32, w: usize, n: i32, out: usize, act: i32, residual: usize, p0: i32, p1: i32): void {
   const panels = (n + NR - 1) / NR;
   const panelBytes = <usize>k * NR * 4;
   const biasBase = w + <usize>panels * panelBytes;
@@ -28,7 +30,7 @@ export function pointwise(a: usize, m: i32, k: i32, w: usize, n: i32, out: usize
   const hasRes = residual != 0;
   for (let m0 = 0; m0 < m; m0 += MB) {
     const m1 = min(m, m0 + MB);
-    for (let p = 0; p < panels; p++) {
+    for (let p = p0; p < min(p1, panels); p++) {
       const wp = w + <usize>p * panelBytes;
       const n0 = p * NR;
       const lanes0 = min(4, n - n0);

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Compiles assembly/ with asc twice (asconfig.json): the plain SIMD build ("release",
+// Compiles assembly/ with asc four times (asconfig.json): the plain SIMD build ("release",
 // build/effnet.wasm) and the relaxed-SIMD one ("relaxed", build/effnet-relaxed.wasm, where madd is a
-// fused multiply-add), side by side. Embeds both as base64 in src/backends/wasm/module.generated.ts,
+// fused multiply-add), side by side, and each again on an imported shared memory for threads.
+// Embeds all four as base64 in src/backends/wasm/module.generated.ts,
 // so the core loads them with no fs and no fetch and picks one at load (src/backends/wasm/module.ts).
 import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -14,6 +15,9 @@ const asc = join(root, 'node_modules', 'assemblyscript', 'bin', 'asc.js');
 const builds = [
   { target: 'release', file: 'effnet.wasm', name: 'WASM_BASE64' },
   { target: 'relaxed', file: 'effnet-relaxed.wasm', name: 'WASM_RELAXED_BASE64' },
+  // the same kernels on an imported shared memory, for threads (src/backends/wasm/threads/)
+  { target: 'threads', file: 'effnet-threads.wasm', name: 'WASM_THREADS_BASE64' },
+  { target: 'relaxed-threads', file: 'effnet-relaxed-threads.wasm', name: 'WASM_RELAXED_THREADS_BASE64' },
 ];
 await Promise.all(
   builds.map(async ({ target }) => {

@@ -90,6 +90,15 @@ export interface BackendOptions {
    * same build share one instance and memory.
    */
   kernels?: 'auto' | KernelBuild;
+  /**
+   * Threads the wasm backend's kernels run on (default 1): each large step is split across the
+   * caller's thread and `threads − 1` workers sharing one memory, with results identical to one
+   * thread. Needs SharedArrayBuffer and workers (Node, Deno, Bun, a cross-origin-isolated page);
+   * elsewhere it runs on one thread and says so once. `run` stays synchronous: the caller's
+   * thread takes a share and then waits for the workers (on a browser's main thread it spins,
+   * as it may not block: run models in a Web Worker there).
+   */
+  threads?: number;
 }
 
 /** The two builds of the wasm kernels (assembly/, asconfig.json's targets). */
@@ -107,5 +116,7 @@ export interface Backend extends Ops {
   readonly name: BackendName;
   /** The wasm backend's kernel build; absent on the reference backend. */
   readonly kernels?: KernelBuild;
+  /** Threads the wasm backend's compiled models run on; absent on the reference backend. */
+  readonly threads?: number;
   compile(plan: Plan, weights: WeightMap, options?: CompileOptions): CompiledModel;
 }

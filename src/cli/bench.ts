@@ -6,10 +6,11 @@ import { instantiateKernels } from '../backends/wasm/module.js';
 import type { Layer } from '../model/layers.js';
 import { buildPlan, type Plan } from '../model/plan.js';
 import { randomInput, randomWeights } from '../weights/random.js';
+import { BACKEND_FLAGS, BACKEND_HELP, threadsOption } from './flags.js';
 import { backendOption, countOption, intOption, parse, stringOption, UsageError, variantOption, type Command } from './command.js';
 
 const usage = `Usage: effnet bench [--model b0…b7|phi=X] [--resolution N] [--batch N] [--runs N]
-         [--warmup N] [--backend wasm|reference] [--json]
+         [--warmup N] [--backend wasm|reference] [--threads N] [--json]
 
 Latency of this engine alone: seeded weights (seed 1), a seeded input, warm-up runs, then the
 median, min and max over the timed runs; the time per kernel family (each step of a profiled run
@@ -22,8 +23,8 @@ For the comparison with onnxruntime-web, TF.js and onnxruntime-node on the same 
   --batch N         images a run (default 1)
   --runs N          timed runs (default 20 on wasm, 3 on reference)
   --warmup N        untimed runs first (default 3 on wasm, 1 on reference; 0 allowed)
-  --backend B       wasm (default) or reference
-  --json            {model, resolution, batch, backend, kernels, machine, latency, families, steps, memory}
+${BACKEND_HELP}
+  --json            {model, resolution, batch, backend, kernels, threads, machine, latency, families, steps, memory}
 
 The wasm backend runs its relaxed-SIMD kernel build (fused multiply-adds) where the runtime has
 relaxed SIMD (Node 20: node --experimental-wasm-relaxed-simd), its plain SIMD build elsewhere.`;
@@ -46,7 +47,7 @@ export const bench: Command = {
       batch: { type: 'string' },
       runs: { type: 'string' },
       warmup: { type: 'string' },
-      backend: { type: 'string' },
+      ...BACKEND_FLAGS,
       json: { type: 'boolean' },
     }, usage);
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'\n${usage}`);
@@ -61,10 +62,11 @@ export const bench: Command = {
     const log = (s: string) => console.error(s);
 
     const plan = buildPlan(variant, { resolution });
-    const label = `${plan.coefficients.name} @${plan.resolution}, batch ${batch}, ${backendName} backend`;
+    const backend = await createBackend(backendName, { threads: threadsOption(values) });
+    const threads = backend.threads ?? 1;
+    const label = `${plan.coefficients.name} @${plan.resolution}, batch ${batch}, ${backendName} backend${threads > 1 ? `, ${threads} threads` : ''}`;
     log(`effnet bench: ${label}: drawing seeded weights…`);
     const weights = randomWeights(plan, 1);
-    const backend = await createBackend(backendName);
     let model: CompiledModel;
     let x;
     try {
@@ -89,7 +91,7 @@ export const bench: Command = {
       const memory = await memoryOf(model, wasm);
 
       const report = {
-        model: plan.coefficients.name, resolution: plan.resolution, batch, backend: backendName, kernels: backend.kernels, seed: 1,
+        model: plan.coefficients.name, resolution: plan.resolution, batch, backend: backendName, kernels: backend.kernels, threads, seed: 1,
         params: plan.params, macs: plan.macs, machine: machine(),
         latency: { ...latency, warmup, imagesPerSecond: (1000 * batch) / latency.median },
         profile: { repeats: profileRepeats, image: 'the first of the batch', totalMs: steps.reduce((a, s) => a + s.ms, 0) },

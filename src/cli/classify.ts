@@ -14,11 +14,12 @@ import { loadCheckpointFile } from '../node/checkpoint.js';
 import { readRegularFile } from '../node/files.js';
 import { defaultModelPath } from '../node/default-model.js';
 import { expandFolders, readBatch, type Entry } from './images.js';
-import { backendOption, intOption, parse, stringOption, UsageError, type Command, type ParsedArgs } from './command.js';
+import { intOption, parse, stringOption, UsageError, type Command } from './command.js';
+import { BACKEND_FLAGS, BACKEND_HELP, PIPELINE_FLAGS, PIPELINE_HELP, backendFromFlags, pipelineOptions } from './flags.js';
 
 const usage = `Usage: effnet classify <image or folder…> [--weights W] [--model M] [--top K] [--json]
-         [--labels FILE] [--backend wasm|reference] [--family F] [--resize N] [--crop-pct X]
-         [--interpolation bilinear|bicubic] [--max-pixels N]
+         [--labels FILE] [--backend wasm|reference] [--threads N] [--family F] [--resize N]
+         [--crop-pct X] [--interpolation bilinear|bicubic] [--max-pixels N]
 
 Classifies PNG and JPEG images (EXIF orientation applied, transparency composited onto white);
 a folder stands for the .png, .jpg and .jpeg files in it. Without --weights it runs the shipped
@@ -33,12 +34,8 @@ default: an EfficientNet trained on Fashion-MNIST (10 classes, 32×32 grey image
   --json             [{file, top: [{label, index, probability}]}] on stdout
   --labels FILE      class names, one a line or a JSON array (default: the checkpoint's own,
                      ImageNet's for 1000 classes)
-  --backend B        wasm (default; falls back to reference if it cannot start) or reference
-  --family F         keras, torchvision, timm or timm_tf: the checkpoint's family, which also
-                     picks the preprocessing (default: the checkpoint's metadata, else its names)
-  --resize N         shorter side before the centre crop (torchvision/timm)
-  --crop-pct X       share of the shorter side the crop keeps, in (0, 1]
-  --interpolation I  bilinear or bicubic
+${BACKEND_HELP}
+${PIPELINE_HELP}
   --max-pixels N     refuse images above N pixels, decoded or resized (default 40,000,000)`;
 
 export const classify: Command = {
@@ -52,11 +49,8 @@ export const classify: Command = {
       top: { type: 'string' },
       json: { type: 'boolean' },
       labels: { type: 'string' },
-      backend: { type: 'string' },
-      family: { type: 'string' },
-      resize: { type: 'string' },
-      'crop-pct': { type: 'string' },
-      interpolation: { type: 'string' },
+      ...BACKEND_FLAGS,
+      ...PIPELINE_FLAGS,
       offline: { type: 'boolean' },
       'max-pixels': { type: 'string' },
     }, usage);
@@ -71,7 +65,7 @@ export const classify: Command = {
     const labelsFile = stringOption(values, 'labels');
     const labels = labelsFile === undefined ? undefined : parseLabels(await readText(labelsFile), labelsFile);
 
-    const backend = await backendFor(backendOption(values));
+    const backend = await backendFromFlags(values, 'classify');
     const given = stringOption(values, 'weights');
     // A registry name without --weights: the entry fixes family, variant and preprocessing; flags still win.
     const entry = given === undefined && model !== undefined ? findEntry(model) : undefined;
@@ -140,30 +134,6 @@ function classifyBatch(classifier: Classifier, images: RgbImage[], top: number):
   }
 }
 
-export function pipelineOptions(values: ParsedArgs['values']): PipelineOptions {
-  const options: PipelineOptions = {};
-  const family = stringOption(values, 'family');
-  if (family !== undefined) {
-    if (!isFamily(family)) throw new UsageError(`--family must be keras, torchvision, timm or timm_tf, got '${family}'`);
-    options.family = family;
-  }
-  const interpolation = stringOption(values, 'interpolation');
-  if (interpolation !== undefined) {
-    if (!isInterpolation(interpolation)) throw new UsageError(`--interpolation must be bilinear or bicubic, got '${interpolation}'`);
-    options.interpolation = interpolation;
-  }
-  const resize = intOption(stringOption(values, 'resize'), '--resize');
-  if (resize !== undefined && resize > limits().maxResize) throw new UsageError(`--resize ${resize} is more than allowed (limit maxResize = ${limits().maxResize})`);
-  if (resize !== undefined) options.resize = resize;
-  const crop = stringOption(values, 'crop-pct');
-  if (crop !== undefined) {
-    const v = Number(crop);
-    if (!(v > 0 && v <= 1)) throw new UsageError(`--crop-pct must be a number in (0, 1], got '${crop}'`);
-    options.cropPct = v;
-  }
-  return options;
-}
-
 // --resize and --crop-pct are checked against the limits once the model's input size is known,
 // so that an error names the flag, not the checkpoint.
 function checkPipelineFlags(size: number, family: PipelineOptions['family'], pipeline: PipelineOptions): void {
@@ -172,16 +142,6 @@ function checkPipelineFlags(size: number, family: PipelineOptions['family'], pip
     makePipeline({ size, family, ...pipeline });
   } catch (e) {
     throw new UsageError(`${pipeline.cropPct !== undefined ? '--crop-pct' : '--resize'}: ${(e as Error).message}`);
-  }
-}
-
-export async function backendFor(name: BackendName | undefined): Promise<Backend> {
-  if (name !== undefined) return createBackend(name);
-  try {
-    return await createBackend('wasm');
-  } catch (e) {
-    console.error(`effnet classify: the wasm backend cannot start (${(e as Error).message.split('\n')[0]}); using the reference backend`);
-    return createBackend('reference');
   }
 }
 

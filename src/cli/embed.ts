@@ -6,12 +6,13 @@ import { loadCheckpointFile } from '../node/checkpoint.js';
 import { defaultModelPath } from '../node/default-model.js';
 import { Tensor } from '../tensor/tensor.js';
 import { writeNpy } from '../tensor/npy.js';
-import { backendFor, pipelineOptions } from './classify.js';
+import { BACKEND_FLAGS, BACKEND_HELP, PIPELINE_FLAGS, PIPELINE_HELP, backendFromFlags, pipelineOptions } from './flags.js';
 import { expandFolders, readBatch } from './images.js';
-import { backendOption, parse, stringOption, UsageError, type Command } from './command.js';
+import { parse, stringOption, UsageError, type Command } from './command.js';
 
 const usage = `Usage: effnet embed <image or folder…> (--output emb.npy | --json) [--weights W] [--model M]
-         [--backend wasm|reference] [--family F] [--resize N] [--crop-pct X] [--interpolation I]
+         [--backend wasm|reference] [--threads N] [--family F] [--resize N] [--crop-pct X]
+         [--interpolation I]
 
 The pooled features of each image (1280 values for B0; the input of the classifier), through the
 checkpoint's own preprocessing: embeddings for similarity search or transfer learning. Works with
@@ -22,8 +23,8 @@ checkpoints that have no classifier. Without --weights it uses the shipped Fashi
   --json             [{file, embedding: [...]}] on stdout instead
   --weights W        model.json (TF.js), .safetensors or .pth checkpoint
   --model M          b0…b7 or phi=X, when the checkpoint's metadata and shapes do not say
-  --backend B        wasm (default; falls back to reference if it cannot start) or reference
-  --family, --resize, --crop-pct, --interpolation: as for effnet classify`;
+${BACKEND_HELP}
+${PIPELINE_HELP}`;
 
 export const embed: Command = {
   name: 'embed',
@@ -35,11 +36,8 @@ export const embed: Command = {
       json: { type: 'boolean' },
       weights: { type: 'string' },
       model: { type: 'string' },
-      backend: { type: 'string' },
-      family: { type: 'string' },
-      resize: { type: 'string' },
-      'crop-pct': { type: 'string' },
-      interpolation: { type: 'string' },
+      ...BACKEND_FLAGS,
+      ...PIPELINE_FLAGS,
     }, usage);
     if (positionals.length === 0) throw new UsageError(`no image given\n${usage}`);
     const output = stringOption(values, 'output');
@@ -47,7 +45,7 @@ export const embed: Command = {
     const pipeline = pipelineOptions(values);
     const files = await expandFolders(positionals);
     const model = stringOption(values, 'model');
-    const backend = await backendFor(backendOption(values));
+    const backend = await backendFromFlags(values, 'embed');
     const weights = stringOption(values, 'weights') ?? defaultModelPath();
     const net = await loadCheckpointFile(weights, { backend, family: pipeline.family, variant: model === undefined ? undefined : parseVariant(model) });
     const classifier = Classifier.fromModel(net, { pipeline });

@@ -6,9 +6,11 @@ import { limits } from '../limits.js';
 import { readBytes } from '../node/files.js';
 import { readNpy, writeNpy } from '../tensor/npy.js';
 import { FAMILIES, type Family } from '../weights/names/index.js';
-import { backendOption, intOption, parse, stringOption, UsageError, variantOption, type Command } from './command.js';
+import { BACKEND_FLAGS, BACKEND_HELP, backendFromFlags } from './flags.js';
+import { intOption, parse, stringOption, UsageError, variantOption, type Command } from './command.js';
 
-const usage = `Usage: effnet infer --weights W --input x.npy --output y.npy [--model M] [--backend wasm|reference] [--dump DIR]
+const usage = `Usage: effnet infer --weights W --input x.npy --output y.npy [--model M] [--backend wasm|reference]
+         [--threads N] [--dump DIR]
 
 Runs a checkpoint on a raw tensor: the input is already normalised, NHWC float32 ([N, H, W, 3]
 or [H, W, 3]); the output is the logits [N, classes]. With --dump, every layer's output is
@@ -23,7 +25,7 @@ on stderr and exits 1.
   --family F        keras | timm_tf | timm | torchvision (default: detected from the names)
   --resolution N    input size the plan is built for (default: the input's)
   --classes N       classifier width (default: from the checkpoint)
-  --backend B       wasm (default) or reference
+${BACKEND_HELP}
   --seed N          seed of the generated weights when there is no --weights (default 1)
   --dump DIR        write every layer's output to DIR`;
 
@@ -37,7 +39,7 @@ export const infer: Command = {
       weights: { type: 'string' },
       input: { type: 'string' },
       output: { type: 'string' },
-      backend: { type: 'string' },
+      ...BACKEND_FLAGS,
       dump: { type: 'string' },
       family: { type: 'string' },
       resolution: { type: 'string' },
@@ -48,7 +50,7 @@ export const infer: Command = {
     const input = stringOption(values, 'input');
     const output = stringOption(values, 'output');
     if (!input || !output) throw new UsageError(`--input and --output are required\n${usage}`);
-    const backend = backendOption(values) ?? 'wasm';
+    const backend = await backendFromFlags(values, 'infer');
     const family = stringOption(values, 'family');
     if (family !== undefined && !(FAMILIES as readonly string[]).includes(family)) throw new UsageError(`--family must be one of ${FAMILIES.join(', ')}, got '${family}'`);
     const variant = variantOption(values);

@@ -1,3 +1,5 @@
+// The CLI runs in Node: its wasm backend may use worker_threads (--threads).
+import '../node/threads.js';
 import { bench } from './bench.js';
 import { classify } from './classify.js';
 import { UsageError, type Command } from './command.js';

@@ -1,4 +1,5 @@
-// effnet/node: the Node-only helpers (file system, pngjs) beside the edge-safe core.
+// effnet/node: the Node-only helpers (file system, pngjs, worker threads) beside the edge-safe core.
+import './threads.js';
 export { readCheckpointFile, loadCheckpointFile } from './checkpoint.js';
 export { decodeImage, readImage, type DecodeOptions } from './decode.js';
 export { defaultModelPath } from './default-model.js';

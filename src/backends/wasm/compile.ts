@@ -8,6 +8,7 @@ import { SLACK, align, type Heap } from './heap.js';
 import type { Geometry, Operands } from './kernels/kernel.js';
 import { kernelFor } from './kernels/table.js';
 import { PackedWeights } from './packs.js';
+import type { ThreadPool } from './threads/pool.js';
 
 /** A plan compiled for the wasm kernels; `memory` says what it holds in linear memory. */
 export interface WasmCompiledModel extends CompiledModel {
@@ -32,9 +33,11 @@ const MAX_BATCH = 8;
  * (packs.ts, through the op table), and places every intermediate value in an arena planned from
  * the values' lifetimes (arena.ts), so buffers are reused across layers. A batch goes through the
  * kernels as one: each step runs on every image of a pass (a 1×1 convolution is one GEMM over
- * N·H·W rows), with as many images per pass as the arena budget allows.
+ * N·H·W rows), with as many images per pass as the arena budget allows. With a thread pool,
+ * each large step is split across its threads (threads/), each thread computing whole rows or
+ * chunks exactly as one thread would.
  */
-export function compileWasm(heap: Heap, plan: Plan, weights: WeightMap, options: CompileOptions = {}): WasmCompiledModel {
+export function compileWasm(heap: Heap, plan: Plan, weights: WeightMap, options: CompileOptions = {}, pool?: ThreadPool): WasmCompiledModel {
   checkWeights(plan, weights);
   const { ops, aliases } = fusePlan(plan);
   const shapes = new Map<string, readonly number[]>([['input', plan.inputShape]]);
@@ -65,6 +68,8 @@ export function compileWasm(heap: Heap, plan: Plan, weights: WeightMap, options:
     else newBuffer(op.name, s);
   });
   buffers[bufferOf.get(output)!]!.last = ops.length;
+  const threads = pool?.threads ?? 1;
+  // one scratch per thread, back to back
   const scratchBytes = align(Math.max(0, ...ops.map((op) => kernelFor(op.kind).scratchFloats?.(op as never) ?? 0)) * 4);
 
   // The arena for `images` images, placed once per capacity.
@@ -76,21 +81,33 @@ export function compileWasm(heap: Heap, plan: Plan, weights: WeightMap, options:
     arena.block = 0;
     const planned = planArena(buffers.map((b) => ({ ...b, bytes: align(b.floats * 4 * images + SLACK) })));
     offsets = planned.offsets;
-    const block = heap.alloc(planned.bytes + scratchBytes);
+    const block = heap.alloc(planned.bytes + scratchBytes * threads);
     arena = { block, bytes: planned.bytes, images, operands: [] };
     const scratch = block + planned.bytes;
     arena.operands = ops.map((op, s) => ({ x: at(op.inputs[0]!), y: op.inputs[1] ? at(op.inputs[1]) : 0, out: at(op.name), w: weightAt[s]!, scratch }));
+    if (pool) program = pool.load(ops, geometry, arena.operands, scratchBytes, program || undefined);
   };
+  const geometry = ops.map((op) => ({ input: shapes.get(op.layers[0]!.inputs[0]!)!, output: shapes.get(op.name)! }));
+  let program = 0;
   placeArena(1);
   const oneImageBytes = arena.bytes;
   const batchCapacity = Math.max(1, Math.min(MAX_BATCH, Math.floor(BATCH_ARENA_BYTES / oneImageBytes)));
 
-  const geometry = ops.map((op) => ({ input: shapes.get(op.layers[0]!.inputs[0]!)!, output: shapes.get(op.name)! }));
   const step = (s: number, batch: number) => {
     const op = ops[s]!;
-    const kernel = kernelFor(op.kind);
     const g: Geometry = { batch, ...geometry[s]! };
+    if (pool) return pool.step(heap.kernels, op, g, arena.operands[s]!);
+    const kernel = kernelFor(op.kind);
     kernel.run(heap.kernels, op as never, g, arena.operands[s]!, 0, kernel.units(op as never, g));
+  };
+  // every step of a pass, in order: with a pool, the workers follow (pool.begin)
+  const pass = (batch: number, after?: (s: number) => void) => {
+    pool?.begin(program, batch);
+    for (let s = 0; s < ops.length; s++) {
+      step(s, batch);
+      after?.(s);
+    }
+    pool?.end();
   };
 
   const inputSize = sizeOf(plan.inputShape);
@@ -120,20 +137,19 @@ export function compileWasm(heap: Heap, plan: Plan, weights: WeightMap, options:
       const wanted = options.dumpLayers && new Set(options.dumpLayers);
       const dumps = options.dump ? ops.map((op) => (!wanted || wanted.has(op.name) ? new Float32Array(batch * sizeOf(shapes.get(op.name)!)) : null)) : undefined;
       const out = new Float32Array(batch * outputSize);
-      const pass = Math.min(batch, batchCapacity);
-      if (arena.images < pass) placeArena(pass);
-      for (let b0 = 0; b0 < batch; b0 += pass) {
-        const n = Math.min(pass, batch - b0);
+      const images = Math.min(batch, batchCapacity);
+      if (arena.images < images) placeArena(images);
+      for (let b0 = 0; b0 < batch; b0 += images) {
+        const n = Math.min(images, batch - b0);
         heap.f32().set(x.data.subarray(b0 * inputSize, (b0 + n) * inputSize), at('input') >> 2);
-        for (let s = 0; s < ops.length; s++) {
-          step(s, n);
+        pass(n, (s) => {
           const dump = dumps?.[s];
           if (dump) {
             const size = dump.length / batch;
             const from = at(ops[s]!.name) >> 2;
             dump.set(heap.f32().subarray(from, from + n * size), b0 * size);
           }
-        }
+        });
         const from = at(output) >> 2;
         out.set(heap.f32().subarray(from, from + n * outputSize), b0 * outputSize);
       }
@@ -145,10 +161,11 @@ export function compileWasm(heap: Heap, plan: Plan, weights: WeightMap, options:
       const best = ops.map(() => Infinity);
       for (let r = 0; r < repeats; r++) {
         heap.f32().set(x.data.subarray(0, inputSize), at('input') >> 2);
-        ops.forEach((_, s) => {
-          const t0 = performance.now();
-          step(s, 1);
-          best[s] = Math.min(best[s]!, performance.now() - t0);
+        let t0 = performance.now();
+        pass(1, (s) => {
+          const t = performance.now();
+          best[s] = Math.min(best[s]!, t - t0);
+          t0 = t;
         });
       }
       return ops.map((op, s) => ({ name: op.name, kind: op.kind, ms: best[s]!, macs: op.layers.reduce((m, l) => m + l.macs, 0) }));
@@ -158,6 +175,7 @@ export function compileWasm(heap: Heap, plan: Plan, weights: WeightMap, options:
       disposed = true;
       heap.free(arena.block);
       packed.release();
+      pool?.forget(program);
     },
   };
 }

@@ -16,7 +16,7 @@ export interface KernelExports {
   activate(x: number, out: number, n: number, act: number): void;
   affine(x: number, rows: number, c: number, scale: number, shift: number, out: number): void;
   scaleChannels(x: number, hw: number, c: number, s: number, out: number): void;
-  pointwise(a: number, m: number, k: number, w: number, n: number, out: number, act: number, residual: number): void;
+  pointwise(a: number, m: number, k: number, w: number, n: number, out: number, act: number, residual: number, p0: number, p1: number): void;
   conv2d(
     x: number, h: number, w: number, cin: number, wp: number, cout: number, kh: number, kw: number,
     stride: number, top: number, left: number, out: number, oh: number, ow: number, act: number, y0: number, y1: number,
@@ -61,7 +61,7 @@ export function wasmRelaxedSimdSupported(): boolean {
   return wasmSimdSupported() && WebAssembly.validate(RELAXED_PROBE);
 }
 
-function decodeBase64(text: string): Uint8Array {
+export function decodeBase64(text: string): Uint8Array {
   const binary = atob(text);
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
@@ -70,7 +70,7 @@ function decodeBase64(text: string): Uint8Array {
 
 const KERNEL_NAMES = ['heapBase', 'pointwise', 'conv2d', 'depthwiseConv2d', 'squeezeExcite', 'dense', 'softmax'];
 
-const IMPORTS = {
+export const IMPORTS = {
   env: {
     abort: (_msg: number, _file: number, line: number, col: number) => {
       throw new Error(`wasm kernel aborted at ${line}:${col}`);

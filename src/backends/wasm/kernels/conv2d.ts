@@ -15,6 +15,7 @@ export const conv2d: Kernel<'conv2d'> = {
     if (w.batchNorm) ({ kernel, bias } = foldBatchNorm(kernel!, bias, w.batchNorm));
     return packConv(kernel!, bias, op.kernel, op.kernel, op.cin, op.cout);
   },
+  work: (op, g) => g.batch * product(g.output) * op.kernel * op.kernel * op.cin,
   units: (_op, g) => g.batch * g.output[0]!,
   run(k, op, g, at, from, to) {
     const [h, w] = g.input as [number, number, number];

@@ -15,6 +15,7 @@ export const depthwiseConv2d: Kernel<'depthwiseConv2d'> = {
     if (w.batchNorm) ({ kernel, bias } = foldBatchNorm(kernel!, bias, w.batchNorm));
     return packDepthwise(kernel!, bias, op.kernel, op.kernel, op.c);
   },
+  work: (op, g) => g.batch * product(g.output) * op.kernel * op.kernel,
   units: (_op, g) => g.batch * g.output[0]!,
   run(k, op, g, at, from, to) {
     const [h, w] = g.input as [number, number, number];

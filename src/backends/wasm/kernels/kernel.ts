@@ -50,6 +50,8 @@ export interface Kernel<K extends Kind> {
   pack?(op: OpOf<K>, w: OpWeights): Float32Array;
   /** Floats of scratch each thread needs. */
   scratchFloats?(op: OpOf<K>): number;
+  /** Multiply-adds (or, for kernels without, floats written) of a step: what splitting it must beat. */
+  work?(op: OpOf<K>, g: Geometry): number;
   /** Independent parts of the work (rows, images, chunks): run(from, to) covers [from, to). */
   units(op: OpOf<K>, g: Geometry): number;
   run(k: KernelExports, op: OpOf<K>, g: Geometry, at: Operands, from: number, to: number): void;

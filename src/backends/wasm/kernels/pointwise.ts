@@ -12,6 +12,14 @@ export function isPointwise(kernel: number, stride: number, pads: Pads): boolean
 
 /** Pixels per unit of work: the GEMM's tile height, so a thread's rows start on a tile. */
 const ROWS = 4;
+/** Output channels per panel of the packed weights. */
+const PANEL = 8;
+/**
+ * Below this many pixels the work splits by panels of output channels, not by rows: each
+ * thread then streams only its share of the weights, which dominate a GEMM of few rows.
+ */
+const SPLIT_ROWS_FROM = 256;
+const pixelsOf = (op: { cin: number }, g: { batch: number; input: readonly number[] }) => (g.batch * product(g.input)) / op.cin;
 
 export const pointwise: Kernel<'pointwise'> = {
   reference: ['conv2d'],
@@ -25,11 +33,21 @@ export const pointwise: Kernel<'pointwise'> = {
     if (w.batchNorm) ({ kernel, bias } = foldBatchNorm(kernel!, bias, w.batchNorm));
     return packPointwise(kernel!, bias, op.cin, op.cout);
   },
-  units: (_op, g) => Math.ceil((g.batch * product(g.input)) / g.input.at(-1)! / ROWS),
+  work: (op, g) => (g.batch * product(g.input) * op.cout),
+  units: (op, g) => {
+    const pixels = pixelsOf(op, g);
+    return pixels >= SPLIT_ROWS_FROM ? Math.ceil(pixels / ROWS) : Math.ceil(op.cout / PANEL);
+  },
   run(k, op, g, at, from, to) {
-    const pixels = (g.batch * product(g.input)) / op.cin;
+    const pixels = pixelsOf(op, g);
+    const act = activationCode(op.activation);
+    const residual = op.inputs.length === 2 ? at.y : 0;
+    if (pixels < SPLIT_ROWS_FROM) {
+      k.pointwise(at.x, pixels, op.cin, at.w, op.cout, at.out, act, residual, from, to);
+      return;
+    }
     const r0 = from * ROWS, r1 = Math.min(to * ROWS, pixels);
-    const residual = op.inputs.length === 2 ? at.y + r0 * op.cout * 4 : 0;
-    k.pointwise(at.x + r0 * op.cin * 4, r1 - r0, op.cin, at.w, op.cout, at.out + r0 * op.cout * 4, activationCode(op.activation), residual);
+    const shift = r0 * op.cout * 4;
+    k.pointwise(at.x + r0 * op.cin * 4, r1 - r0, op.cin, at.w, op.cout, at.out + shift, act, residual && residual + shift, 0, Math.ceil(op.cout / PANEL));
   },
 };
