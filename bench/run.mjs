@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // effnet wasm against its peers on the same seeded network and input, in one process, the engines
-// taking turns run by run: onnxruntime-web (wasm, SIMD; 1 and 2 threads), tfjs-backend-wasm
+// taking turns run by run: effnet on 1 and 2 threads, onnxruntime-web (wasm, SIMD; 1 and 2 threads), tfjs-backend-wasm
 // (XNNPACK), onnxruntime-node (native, the ceiling); tfjs-backend-cpu and effnet's reference
 // backend on the first case only (seconds a run). Logits of every peer are compared with effnet's,
 // so a wrong export cannot pass as fast. Writes bench/results/latest.json; bench/table.mjs turns
@@ -16,7 +16,7 @@ const usage = `Usage: npm run bench -- [options]   (or node bench/run.mjs after 
   --batches LIST    batch sizes (default 1,8)
   --runs N          timed rounds per case (default 20), after --warmup N rounds (default 3)
   --peers LIST      of ort-web, tfjs-wasm, ort-node (default all three)
-  --threads LIST    onnxruntime thread counts (default 1,2)
+  --threads LIST    thread counts of effnet and onnxruntime (default 1,2)
   --cpu-runs N      tfjs-backend-cpu runs on the first case (default 10; 0 skips)
   --reference-runs N  effnet reference backend runs on the first case (default 3; 0 skips)
   --note TEXT       stored in the JSON and printed above the performance table
@@ -90,6 +90,10 @@ const skip = (engine, reason) => {
 // Rows in the order the table shows them: ours, the Wasm peers, the native ceiling, the slow ones.
 const ours = await effnetEngine('wasm');
 const timed = [ours];
+for (const t of opt.threads.filter((t) => t > 1)) timed.push(await effnetEngine('wasm', t));
+// Each engine is compared with effnet at its own thread count (1 for engines that have one).
+const threadsOf = (e) => e.info?.threads ?? e.info?.numThreadsRequested ?? e.info?.intraOpNumThreads ?? 1;
+const oursAt = (e) => timed.find((o) => o.name.startsWith('effnet wasm') && threadsOf(o) === threadsOf(e)) ?? ours;
 const add = (e, label) => ('skipped' in e ? skip(label, e.skipped) : timed.push(e));
 if (opt.peers.includes('ort-web')) for (const t of opt.threads) add(await ortWebEngine(t, log), `onnxruntime-web, ${t} thread(s)`);
 let tfjs = null;
@@ -193,7 +197,8 @@ for (const variant of opt.models) {
         results[engine.name] = stats(t);
       }
     }
-    const ratios = Object.fromEntries(Object.entries(results).map(([name, r]) => [name, results[ours.name].median / r.median]));
+    const engineNamed = (name) => [...timed, ...apart.map((a) => a.engine)].find((e) => e.name === name);
+    const ratios = Object.fromEntries(Object.entries(results).map(([name, r]) => [name, (results[oursAt(engineNamed(name)).name] ?? results[ours.name]).median / r.median]));
     cases.push({ model: variant, resolution: plan.resolution, batch, results, agreement, ratios });
     for (const [name, r] of Object.entries(results)) {
       const agree = agreement[name] === undefined ? '' : `, logits max rel diff ${agreement[name].toExponential(1)}`;

@@ -1,13 +1,14 @@
 // This engine: the wasm backend (the one measured against the peers) and the reference backend
 // (seconds a run: timed apart, on the smallest case only).
-import { createBackend } from '../../dist/src/index.js';
+// Node's entry: the core with worker_threads registered, for threads > 1.
+import { createBackend } from '../../dist/src/index.node.js';
 
-export async function effnetEngine(backendName) {
-  const backend = await createBackend(backendName);
+export async function effnetEngine(backendName, threads = 1) {
+  const backend = await createBackend(backendName, { threads });
   let model = null, variant = null, x = null;
   return {
-    name: `effnet ${backendName}`,
-    info: { backend: backendName, ...(backend.kernels ? { kernels: backend.kernels } : {}) },
+    name: `effnet ${backendName}${threads > 1 ? `, ${threads} threads` : ''}`,
+    info: { backend: backendName, threads: backend.threads ?? 1, ...(backend.kernels ? { kernels: backend.kernels } : {}) },
     prepare(k) {
       if (variant !== k.variant) {
         model?.dispose?.();

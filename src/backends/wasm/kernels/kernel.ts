@@ -5,7 +5,7 @@ import type { Ops } from '../../backend.js';
 import type { Activation } from '../../../model/layers.js';
 import type { FusedOp } from '../fuse.js';
 import { ACTIVATION_CODES, type KernelExports } from '../module.js';
-import type { BatchNormParams } from '../pack.js';
+import { foldBatchNorm, type BatchNormParams } from '../pack.js';
 
 /** A step's kind: which kernel runs it. */
 export type Kind = FusedOp['kind'];
@@ -64,6 +64,29 @@ export function activationCode(activation: Activation = 'none'): number {
 }
 
 export const product = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
+/** A convolution's weights: its kernel (stored under `role`), its bias if it has one, its batch norm. */
+export function convWeights(
+  op: { layers: readonly { name: string }[]; batchNorm: string | null; useBias?: boolean }, role: 'kernel' | 'depthwise_kernel',
+  get: (layer: string, role: string) => Float32Array, batchNorm: (layer: string) => BatchNormParams,
+): OpWeights {
+  const layer = op.layers[0]!.name;
+  return { kernel: get(layer, role), bias: op.useBias ? get(layer, 'bias') : null, batchNorm: op.batchNorm ? batchNorm(op.batchNorm) : null };
+}
+
+/** The kernel and bias with the batch norm folded in: bn(conv(x) + b) = conv'(x) + b' (pack.ts). */
+export function folded(w: OpWeights): { kernel: Float32Array; bias: Float32Array | null } {
+  return w.batchNorm ? foldBatchNorm(w.kernel!, w.bias ?? null, w.batchNorm) : { kernel: w.kernel!, bias: w.bias ?? null };
+}
+
+/**
+ * A convolution's units are output rows of every image: calls `rows(x, out, y0, y1)` with the
+ * image's input and output and its rows in [from, to).
+ */
+export function overOutputRows(g: Geometry, at: Operands, from: number, to: number, rows: (x: number, out: number, y0: number, y1: number) => void): void {
+  const inBytes = product(g.input) * 4, outBytes = product(g.output) * 4;
+  byImageRows(g.output[0]!, from, to, (b, y0, y1) => rows(at.x + b * inBytes, at.out + b * outBytes, y0, y1));
+}
 
 /**
  * Runs `perImage(b, r0, r1)` for every image b whose rows [b·rows, (b+1)·rows) meet units

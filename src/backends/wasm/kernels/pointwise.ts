@@ -2,8 +2,8 @@
 // [Cin, Cout] (assembly/gemm.ts, tiles of 4 pixels × 8 channels), with the folded batch norm's
 // bias, the activation and the residual add fused into the store.
 import type { Pads } from '../../../model/layers.js';
-import { foldBatchNorm, packPointwise } from '../pack.js';
-import { activationCode, product, type Kernel } from './kernel.js';
+import { packPointwise } from '../pack.js';
+import { activationCode, convWeights, folded, product, type Kernel } from './kernel.js';
 
 /** Whether a convolution is pointwise: the one place this is decided. */
 export function isPointwise(kernel: number, stride: number, pads: Pads): boolean {
@@ -23,15 +23,10 @@ const pixelsOf = (op: { cin: number }, g: { batch: number; input: readonly numbe
 
 export const pointwise: Kernel<'pointwise'> = {
   reference: ['conv2d'],
-  gather: (op, get, batchNorm) => ({
-    kernel: get(op.layers[0]!.name, 'kernel'),
-    bias: op.useBias ? get(op.layers[0]!.name, 'bias') : null,
-    batchNorm: op.batchNorm ? batchNorm(op.batchNorm) : null,
-  }),
+  gather: (op, get, batchNorm) => convWeights(op, 'kernel', get, batchNorm),
   pack(op, w) {
-    let { kernel, bias = null } = w;
-    if (w.batchNorm) ({ kernel, bias } = foldBatchNorm(kernel!, bias, w.batchNorm));
-    return packPointwise(kernel!, bias, op.cin, op.cout);
+    const { kernel, bias } = folded(w);
+    return packPointwise(kernel, bias, op.cin, op.cout);
   },
   work: (op, g) => (g.batch * product(g.input) * op.cout),
   units: (op, g) => {
