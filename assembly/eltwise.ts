@@ -12,7 +12,7 @@ export function add(a: usize, b: usize, out: usize, n: i32): void {
 }
 
 // out[i] = act(x[i]), four vectors an iteration so independent exp chains overlap.
-export function activate(x: usize, out: usize, n: i32, act: i32): void {
+export function activation(x: usize, out: usize, n: i32, act: i32): void {
   let i = 0;
   for (; i + 16 <= n; i += 16) {
     const o = <usize>i << 2;
@@ -33,7 +33,7 @@ export function activate(x: usize, out: usize, n: i32, act: i32): void {
 
 // out[r, c] = x[r, c]·scale[c] + shift[c]: batch norm with its statistics folded on the host.
 // scale and shift are padded to a multiple of 4 channels.
-export function affine(x: usize, rows: i32, c: i32, scale: usize, shift: usize, out: usize): void {
+export function batchNorm(x: usize, rows: i32, c: i32, scale: usize, shift: usize, out: usize): void {
   const row = <usize>c << 2;
   for (let r = 0; r < rows; r++) {
     const xr = x + <usize>r * row, orow = out + <usize>r * row;
@@ -61,7 +61,7 @@ function scaled(x: v128, s: v128): v128 {
 
 // out[p, c] = x[p, c]·s[c] over hw pixels of one image (the SE scale, and mul per channel),
 // denormal products flushed to zero. out may be x.
-export function scaleChannels(x: usize, hw: i32, c: i32, s: usize, out: usize): void {
+export function multiply(x: usize, hw: i32, c: i32, s: usize, out: usize): void {
   const row = <usize>c << 2;
   for (let p = 0; p < hw; p++) {
     const xr = x + <usize>p * row, orow = out + <usize>p * row;

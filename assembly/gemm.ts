@@ -21,7 +21,7 @@ function finish(v: v128, act: i32, hasRes: bool, res: usize, p: usize, lanes: i3
   storePartial(p, y, lanes);
 }
 
-export function pointwise(a: usize, m: i32, k: i32, w: usize, n: i32, out: usize, act: i32, residual: usize, p0: i32, p1: i32): void {
+export function pointwise4x8(a: usize, m: i32, k: i32, w: usize, n: i32, out: usize, act: i32, residual: usize, p0: i32, p1: i32): void {
   const panels = (n + NR - 1) / NR;
   const panelBytes = <usize>k * NR * 4;
   const biasBase = w + <usize>panels * panelBytes;

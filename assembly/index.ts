@@ -3,10 +3,10 @@
 // Activation codes: see math.ts.
 export { heapBase } from './memory';
 export { relaxedSimd } from './math';
-export { add, activate, affine, scaleChannels } from './eltwise';
-export { pointwise } from './gemm';
+export { add, activation, batchNorm, multiply } from './eltwise';
+export { pointwise4x8 } from './gemm';
 export { conv2d } from './conv';
 export { depthwiseConv2d } from './depthwise';
 export { squeezeExcite } from './se';
-export { channelMeans } from './pool';
+export { globalAvgPool } from './pool';
 export { dense, softmax } from './dense';

@@ -31,7 +31,7 @@ function C(i: i32): v128 {
 // 2^z: z = n + f with n = round(z), |f| ≤ 1/2, then 1 + f·q(f) with q a quartic fitted to
 // minimise relative error (2.4e-7 over the interval; 3e-7 in f32 arithmetic), times 2^n built
 // in the exponent bits. z is clamped to [−126, 128] so that n fits the exponent field: 2^−126 is
-// normal (see scaleChannels in eltwise.ts for why denormals are avoided) and n = 128 fills the field
+// normal (see multiply in eltwise.ts for why denormals are avoided) and n = 128 fills the field
 // with ones, which is +∞, so z ≥ 127.5 (z = +∞ included) gives +∞ as IEEE exp does: sigmoid(−∞) = 0
 // and swish(−∞) = −∞/∞ = NaN, as in the reference, at no extra instruction. The price is a
 // denormal sigmoid for z in (126, 127.5), x in (−88.4, −87.3). The clamp keeps NaN: pmin and pmax

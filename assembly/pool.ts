@@ -2,7 +2,7 @@
 // Sixteen channels at a time in registers while the pixels stream past.
 import { storePartial } from './math';
 
-export function channelMeans(x: usize, hw: i32, c: i32, out: usize): void {
+export function globalAvgPool(x: usize, hw: i32, c: i32, out: usize): void {
   const row = <usize>c << 2;
   const inv = f32x4.splat(<f32>1.0 / <f32>hw);
   let ch = 0;

@@ -4,15 +4,15 @@
 // packDense lays out [c][cse4] + bias [cse4], then the expand layer likewise [cse][c4] + bias [c4].
 // scratch holds c4 + cse4 + c4 floats.
 import { dense } from './dense';
-import { scaleChannels } from './eltwise';
-import { channelMeans } from './pool';
+import { multiply } from './eltwise';
+import { globalAvgPool } from './pool';
 
 export function squeezeExcite(x: usize, hw: i32, c: i32, w: usize, cse: i32, out: usize, scratch: usize, actReduce: i32, actExpand: i32): void {
   const c4 = <usize>((c + 3) & ~3), cse4 = <usize>((cse + 3) & ~3);
   const means = scratch, reduced = means + (c4 << 2), scale = reduced + (cse4 << 2);
   const wExpand = w + (<usize>c * cse4 + cse4) * 4;
-  channelMeans(x, hw, c, means);
+  globalAvgPool(x, hw, c, means);
   dense(means, 1, c, w, cse, reduced, actReduce);
   dense(reduced, 1, cse, wExpand, c, scale, actExpand);
-  scaleChannels(x, hw, c, scale, out);
+  multiply(x, hw, c, scale, out);
 }

@@ -16,7 +16,7 @@ describe('wasmModule: the kernels handed over precompiled', () => {
     await expect(createBackend('wasm', { wasmModule: stranger })).rejects.toThrow(/wasmModule is not effnet's kernels \(it lacks heapBase/);
     await expect(createBackend('wasm', { wasmModule: {} as WebAssembly.Module })).rejects.toThrow(/must be a WebAssembly\.Module/);
     // The next attempt starts afresh and succeeds.
-    await expect(instantiateKernels({ wasmModule: kernels() })).resolves.toHaveProperty('pointwise');
+    await expect(instantiateKernels({ wasmModule: kernels() })).resolves.toHaveProperty('pointwise4x8');
   });
 
   it('runs B0 from build/effnet.wasm exactly as from the embedded bytes', async () => {

@@ -8,7 +8,8 @@ export const ALPHA = 1.2; // depth
 export const BETA = 1.1; // width
 export const GAMMA = 1.15; // resolution
 export const BASE_RESOLUTION = 224;
-export const DEPTH_DIVISOR = 8;
+/** Channel counts are whole multiples of this (Keras calls it depth_divisor: "depth" there means channels). */
+export const CHANNEL_DIVISOR = 8;
 
 export interface ScalingCoefficients {
   /** Name shown in summaries: `b0`…`b7` or `phi=X`. */
@@ -45,11 +46,10 @@ export interface CompoundConstants {
  *  constants than the paper's α, β, γ serve the grid search (grid.ts). */
 export function compoundScaling(phi: number, constants: CompoundConstants = { alpha: ALPHA, beta: BETA, gamma: GAMMA }): ScalingCoefficients {
   if (!Number.isFinite(phi)) throw new Error(`phi must be a finite number, got ${phi}`);
-  const depthMultiplier = constants.alpha ** phi;
-  const widthMultiplier = constants.beta ** phi;
-  const resolutionMultiplier = constants.gamma ** phi;
-  const resolution = Math.max(8, Math.round((BASE_RESOLUTION * resolutionMultiplier) / 8) * 8);
-  return { name: `phi=${phi}`, width: widthMultiplier, depth: depthMultiplier, resolution, dropout: 0.2 };
+  const depth = constants.alpha ** phi;
+  const width = constants.beta ** phi;
+  const resolution = Math.max(8, Math.round((BASE_RESOLUTION * constants.gamma ** phi) / 8) * 8);
+  return { name: `phi=${phi}`, width, depth, resolution, dropout: 0.2 };
 }
 
 /** α·β²·γ²: the FLOPs growth per unit of φ that the grid search constrained to ≈ 2. FLOPs of a
@@ -81,8 +81,8 @@ export function parseVariant(text: string): Variant {
 // Eq. 2 scales each stage's channels Ĉ_i by w; the official builder keeps them whole multiples
 // of 8. Keras round_filters: scale, round to the nearest multiple of the divisor (at least the
 // divisor), and never go more than 10% below the exact product.
-export function roundFilters(filters: number, widthCoefficient: number, divisor = DEPTH_DIVISOR): number {
-  const scaled = filters * widthCoefficient;
+export function roundFilters(filters: number, width: number, divisor = CHANNEL_DIVISOR): number {
+  const scaled = filters * width;
   let rounded = Math.max(divisor, Math.floor((scaled + divisor / 2) / divisor) * divisor);
   if (rounded < 0.9 * scaled) rounded += divisor;
   return rounded;
@@ -90,6 +90,6 @@ export function roundFilters(filters: number, widthCoefficient: number, divisor 
 
 // Eq. 2 scales each stage's layer count L̂_i by d; a stage holds whole blocks, so d·L is rounded
 // up. Keras round_repeats: ceil(depth_coefficient · repeats).
-export function roundRepeats(repeats: number, depthCoefficient: number): number {
-  return Math.ceil(depthCoefficient * repeats);
+export function roundRepeats(repeats: number, depth: number): number {
+  return Math.ceil(depth * repeats);
 }

@@ -13,10 +13,10 @@ export interface KernelExports {
   /** 1 in the relaxed-SIMD build (absent before it existed). */
   relaxedSimd?(): number;
   add(a: number, b: number, out: number, n: number): void;
-  activate(x: number, out: number, n: number, act: number): void;
-  affine(x: number, rows: number, c: number, scale: number, shift: number, out: number): void;
-  scaleChannels(x: number, hw: number, c: number, s: number, out: number): void;
-  pointwise(a: number, m: number, k: number, w: number, n: number, out: number, act: number, residual: number, p0: number, p1: number): void;
+  activation(x: number, out: number, n: number, act: number): void;
+  batchNorm(x: number, rows: number, c: number, scale: number, shift: number, out: number): void;
+  multiply(x: number, hw: number, c: number, s: number, out: number): void;
+  pointwise4x8(a: number, m: number, k: number, w: number, n: number, out: number, act: number, residual: number, p0: number, p1: number): void;
   conv2d(
     x: number, h: number, w: number, cin: number, wp: number, cout: number, kh: number, kw: number,
     stride: number, top: number, left: number, out: number, oh: number, ow: number, act: number, y0: number, y1: number,
@@ -26,7 +26,7 @@ export interface KernelExports {
     stride: number, top: number, left: number, out: number, oh: number, ow: number, act: number, y0: number, y1: number,
   ): void;
   squeezeExcite(x: number, hw: number, c: number, w: number, cse: number, out: number, scratch: number, actReduce: number, actExpand: number): void;
-  channelMeans(x: number, hw: number, c: number, out: number): void;
+  globalAvgPool(x: number, hw: number, c: number, out: number): void;
   dense(x: number, rows: number, k: number, w: number, n: number, out: number, act: number): void;
   softmax(x: number, rows: number, m: number, out: number): void;
 }
@@ -68,7 +68,7 @@ export function decodeBase64(text: string): Uint8Array {
   return bytes;
 }
 
-const KERNEL_NAMES = ['heapBase', 'pointwise', 'conv2d', 'depthwiseConv2d', 'squeezeExcite', 'dense', 'softmax'];
+const KERNEL_NAMES = ['heapBase', 'pointwise4x8', 'conv2d', 'depthwiseConv2d', 'squeezeExcite', 'dense', 'softmax'];
 
 export const IMPORTS = {
   env: {

@@ -114,7 +114,7 @@ export function packSqueezeExcite(
   return out;
 }
 
-/** Per-channel affine (assembly/eltwise.ts affine): scale[0 … C4 − 1] then shift[0 … C4 − 1], C4 = 4·⌈C/4⌉. */
+/** Per-channel affine (assembly/eltwise.ts batchNorm): scale[0 … C4 − 1] then shift[0 … C4 − 1], C4 = 4·⌈C/4⌉. */
 export function packAffine(scale: ArrayLike<number>, shift: ArrayLike<number>): Float32Array {
   const c4 = roundUp(scale.length, 4);
   const out = new Float32Array(2 * c4);

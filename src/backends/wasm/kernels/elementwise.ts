@@ -23,7 +23,7 @@ export const batchNorm: Kernel<'batchNorm'> = {
   run(k, _op, g, at, from, to) {
     const c = g.output.at(-1)!;
     const c4 = Math.ceil(c / 4) * 4;
-    k.affine(at.x + from * c * 4, to - from, c, at.w, at.w + c4 * 4, at.out + from * c * 4);
+    k.batchNorm(at.x + from * c * 4, to - from, c, at.w, at.w + c4 * 4, at.out + from * c * 4);
   },
 };
 
@@ -32,7 +32,7 @@ export const activation: Kernel<'activation'> = {
   units: (_op, g) => chunks(g),
   run(k, op, g, at, from, to) {
     const [offset, n] = span(g, from, to);
-    k.activate(at.x + offset, at.out + offset, n, activationCode(op.activation));
+    k.activation(at.x + offset, at.out + offset, n, activationCode(op.activation));
   },
 };
 
@@ -51,6 +51,6 @@ export const multiply: Kernel<'multiply'> = {
   run(k, _op, g, at, from, to) {
     const c = g.output.at(-1)!;
     const hw = product(g.output) / c;
-    for (let b = from; b < to; b++) k.scaleChannels(at.x + b * hw * c * 4, hw, c, at.y + b * c * 4, at.out + b * hw * c * 4);
+    for (let b = from; b < to; b++) k.multiply(at.x + b * hw * c * 4, hw, c, at.y + b * c * 4, at.out + b * hw * c * 4);
   },
 };

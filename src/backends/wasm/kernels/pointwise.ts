@@ -38,11 +38,11 @@ export const pointwise: Kernel<'pointwise'> = {
     const act = activationCode(op.activation);
     const residual = op.inputs.length === 2 ? at.y : 0;
     if (pixels < SPLIT_ROWS_FROM) {
-      k.pointwise(at.x, pixels, op.cin, at.w, op.cout, at.out, act, residual, from, to);
+      k.pointwise4x8(at.x, pixels, op.cin, at.w, op.cout, at.out, act, residual, from, to);
       return;
     }
     const r0 = from * ROWS, r1 = Math.min(to * ROWS, pixels);
     const shift = r0 * op.cout * 4;
-    k.pointwise(at.x + r0 * op.cin * 4, r1 - r0, op.cin, at.w, op.cout, at.out + shift, act, residual && residual + shift, 0, Math.ceil(op.cout / PANEL));
+    k.pointwise4x8(at.x + r0 * op.cin * 4, r1 - r0, op.cin, at.w, op.cout, at.out + shift, act, residual && residual + shift, 0, Math.ceil(op.cout / PANEL));
   },
 };

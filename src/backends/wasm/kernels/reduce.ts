@@ -9,7 +9,7 @@ export const globalAvgPool: Kernel<'globalAvgPool'> = {
   run(k, _op, g, at, from, to) {
     const c = g.input.at(-1)!;
     const hw = product(g.input) / c;
-    for (let b = from; b < to; b++) k.channelMeans(at.x + b * hw * c * 4, hw, c, at.out + b * c * 4);
+    for (let b = from; b < to; b++) k.globalAvgPool(at.x + b * hw * c * 4, hw, c, at.out + b * c * 4);
   },
 };
 
