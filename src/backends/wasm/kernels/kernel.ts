@@ -79,13 +79,18 @@ export function folded(w: OpWeights): { kernel: Float32Array; bias: Float32Array
   return w.batchNorm ? foldBatchNorm(w.kernel!, w.bias ?? null, w.batchNorm) : { kernel: w.kernel!, bias: w.bias ?? null };
 }
 
-/**
- * A convolution's units are output rows of every image: calls `rows(x, out, y0, y1)` with the
- * image's input and output and its rows in [from, to).
- */
-export function overOutputRows(g: Geometry, at: Operands, from: number, to: number, rows: (x: number, out: number, y0: number, y1: number) => void): void {
+/** A convolution's units: the output rows of every image. */
+export const outputRows = (_op: unknown, g: Geometry) => g.batch * g.output[0]!;
+
+/** An image's input and output for a convolution kernel: where they are, their sizes, the rows to compute. */
+export interface ImageRows { x: number; out: number; h: number; w: number; oh: number; ow: number; y0: number; y1: number }
+
+/** Calls `rows` for every image with output rows in units [from, to) (outputRows). */
+export function overOutputRows(g: Geometry, at: Operands, from: number, to: number, rows: (r: ImageRows) => void): void {
+  const [h, w] = g.input as [number, number, number];
+  const [oh, ow] = g.output as [number, number, number];
   const inBytes = product(g.input) * 4, outBytes = product(g.output) * 4;
-  byImageRows(g.output[0]!, from, to, (b, y0, y1) => rows(at.x + b * inBytes, at.out + b * outBytes, y0, y1));
+  byImageRows(oh, from, to, (b, y0, y1) => rows({ x: at.x + b * inBytes, out: at.out + b * outBytes, h, w, oh, ow, y0, y1 }));
 }
 
 /**
