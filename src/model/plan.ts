@@ -22,14 +22,9 @@ export interface PlanOptions {
   limits?: Partial<Limits>;
 }
 
-export interface StageSummary {
+/** A scaled stage of the B0 table (its repeats and channels after scaling) and what it costs. */
+export interface StageSummary extends Omit<StageArgs, 'seRatio'> {
   stage: number;
-  repeats: number;
-  kernel: number;
-  stride: number;
-  expandRatio: number;
-  filtersIn: number;
-  filtersOut: number;
   /** Output shape [H, W, C] of the stage's last block. */
   shape: readonly number[];
   params: number;
