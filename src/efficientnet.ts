@@ -162,6 +162,6 @@ function fail(name: string): never {
   throw new Error(`internal error: the backend produced no output for '${name}'`);
 }
 
-async function backendFor({ backend = 'wasm', wasmModule, kernels, threads }: RuntimeOptions): Promise<Backend> {
-  return typeof backend === 'string' ? createBackend(backend, { wasmModule, kernels, threads }) : backend;
+async function backendFor({ backend = 'wasm', wasmModule, kernels, threads, threadWorker }: RuntimeOptions): Promise<Backend> {
+  return typeof backend === 'string' ? createBackend(backend, { wasmModule, kernels, threads, threadWorker }) : backend;
 }

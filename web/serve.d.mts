@@ -1,4 +1,4 @@
 import type { Server } from 'node:http';
 
-/** Serves `root` on 127.0.0.1:`port` (0: a free one). */
-export function serve(root: string, port?: number): Promise<{ server: Server; url: string }>;
+/** Serves `root` on 127.0.0.1:`port` (0: a free one), with `headers` on every file. */
+export function serve(root: string, port?: number, headers?: Record<string, string>): Promise<{ server: Server; url: string }>;

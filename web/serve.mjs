@@ -19,8 +19,11 @@ const TYPES = {
   '.safetensors': 'application/octet-stream',
 };
 
-/** Serves `root` on 127.0.0.1:`port`; resolves to { server, url } once listening. */
-export function serve(root, port = 0) {
+/**
+ * Serves `root` on 127.0.0.1:`port`, with `headers` on every file (the threads test sends COOP and
+ * COEP); resolves to { server, url } once listening.
+ */
+export function serve(root, port = 0, headers = {}) {
   const base = resolve(root);
   const server = createServer(async (req, res) => {
     try {
@@ -30,7 +33,7 @@ export function serve(root, port = 0) {
       if ((await stat(file).catch(() => null))?.isDirectory()) file = join(file, 'index.html');
       const body = await readFile(file).catch(() => null);
       if (!body) return send(res, 404, 'not found');
-      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+      res.writeHead(200, { ...headers, 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
       res.end(req.method === 'HEAD' ? undefined : body);
     } catch (e) {
       send(res, 400, String(e));

@@ -99,6 +99,14 @@ export interface BackendOptions {
    * as it may not block: run models in a Web Worker there).
    */
   threads?: number;
+  /**
+   * Where a browser, Deno or Bun starts the wasm backend's worker threads: the URL of the worker
+   * script, `effnet/thread-worker.js` (dist/src/backends/wasm/threads/worker-web.js) as served,
+   * or bundled on its own for a bundled page, whose bundle has no `./worker-web.js` beside it.
+   * Default: that file beside the module that starts it, which holds where effnet is served
+   * unbundled. The first backend to start workers for a thread count decides; Node ignores it.
+   */
+  threadWorker?: string | URL;
 }
 
 /** The two builds of the wasm kernels (assembly/, asconfig.json's targets). */

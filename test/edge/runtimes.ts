@@ -101,7 +101,7 @@ const probe :Workerd.Worker = (
 `;
 }
 
-async function bundle(entry: string, outfile: string, options: { external?: string[]; platform: 'neutral' | 'browser' }) {
+export async function bundle(entry: string, outfile: string, options: { external?: string[]; platform: 'neutral' | 'browser' }) {
   await build({
     entryPoints: [entry], outfile, bundle: true, format: 'esm', logLevel: 'silent',
     mainFields: ['module', 'main'], platform: options.platform, external: options.external, nodePaths: [`${root}node_modules`],
@@ -160,6 +160,10 @@ export async function workerd(runs = 10): Promise<EdgeResult & { probe: { refere
   }
 }
 
+/** Debian's chromium, headless. */
+export const launchChromium = () =>
+  chromium.launch({ executablePath: need(BIN.chromium), args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+
 /** examples/edge/browser.html in headless chromium, served from 127.0.0.1. */
 export async function browser(): Promise<EdgeResult> {
   const dir = mkdtempSync(join(tmpdir(), 'effnet-browser-'));
@@ -170,7 +174,7 @@ export async function browser(): Promise<EdgeResult> {
     copyFileSync(`${root}${IMAGE}`, join(dir, 'pullover.jpg'));
     return serve(dir, 0);
   })()) as { server: import('node:http').Server; url: string };
-  const b = await chromium.launch({ executablePath: need(BIN.chromium), args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+  const b = await launchChromium();
   try {
     const page = await b.newPage();
     await page.goto(url);

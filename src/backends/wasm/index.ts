@@ -25,7 +25,7 @@ export async function createWasmBackend(options: BackendOptions = {}): Promise<B
   let heap = await sharedHeap(options);
   let pool: ThreadPool | undefined;
   if (threads > 1) {
-    const threaded = options.wasmModule ? 'it was given a precompiled wasmModule, which has no shared memory' : await threadedKernels(heap.build, threads);
+    const threaded = options.wasmModule ? 'it was given a precompiled wasmModule, which has no shared memory' : await threadedKernels(heap.build, threads, options.threadWorker);
     if (typeof threaded === 'string') {
       const line = `effnet: ${threads} threads asked for, running on one: ${threaded}`;
       if (!warned.has(line)) console.warn(line);

@@ -20,10 +20,10 @@ const pools = new Map<string, Promise<Threaded>>();
 /**
  * The kernels of `build` on a shared memory with `threads − 1` workers, or why this runtime
  * cannot have them (no SharedArrayBuffer, a page that is not cross-origin isolated, no way to
- * start workers).
+ * start workers). `worker`: the Web Worker script's URL (BackendOptions.threadWorker).
  */
-export async function threadedKernels(build: KernelBuild, threads: number): Promise<Threaded | string> {
-  const spawn = threadSpawner();
+export async function threadedKernels(build: KernelBuild, threads: number, worker?: string | URL): Promise<Threaded | string> {
+  const spawn = threadSpawner(worker);
   if (typeof spawn === 'string') return spawn;
   const key = `${build}/${threads}`;
   let pending = pools.get(key);

@@ -23,17 +23,21 @@ export function setThreadSpawner(spawn: Spawn): void {
 
 type WebWorker = { postMessage(m: unknown): void; onmessage: ((e: { data: unknown }) => void) | null; onerror: ((e: { message?: string }) => void) | null; terminate(): void };
 
-/** A way to start workers here, or why there is none. */
-export function threadSpawner(): Spawn | string {
+/**
+ * A way to start workers here, or why there is none. A Web Worker runs `script`
+ * (BackendOptions.threadWorker), else worker-web.js beside this module: a bundle has no such file.
+ */
+export function threadSpawner(script?: string | URL): Spawn | string {
   if (typeof SharedArrayBuffer !== 'function') {
     return 'this runtime has no SharedArrayBuffer (a browser page must be cross-origin isolated: COOP same-origin and COEP require-corp)';
   }
   if ((globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === false) return 'this page is not cross-origin isolated (COOP and COEP headers), so it cannot share memory with workers';
   if (registered) return registered;
-  const Worker = (globalThis as { Worker?: new (url: URL, options: { type: 'module' }) => WebWorker }).Worker;
+  const Worker = (globalThis as { Worker?: new (url: string | URL, options: { type: 'module' }) => WebWorker }).Worker;
   if (typeof Worker !== 'function') return 'this runtime cannot start worker threads';
+  const url = script ?? new URL('./worker-web.js', import.meta.url);
   return () => {
-    const worker = new Worker(new URL('./worker-web.js', import.meta.url), { type: 'module' });
+    const worker = new Worker(url, { type: 'module' });
     return {
       post: (m) => worker.postMessage(m),
       onMessage: (h) => void (worker.onmessage = (e) => h(e.data)),
