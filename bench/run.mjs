@@ -79,6 +79,8 @@ const { ortNodeEngine, ortWebEngine, toNchw } = await import('./engines/ort.mjs'
 const { onnxModel } = await import('./onnx-model.mjs');
 
 const SEED = 1, INPUT_SEED = 42;
+/** Milliseconds between two engines' runs. */
+const SETTLE_MS = 50;
 const loadStart = os.loadavg();
 const skipped = [];
 const skip = (engine, reason) => {
@@ -180,6 +182,9 @@ for (const variant of opt.models) {
     for (let i = 0; i < opt.warmup + opt.runs; i++) {
       for (let j = 0; j < rounds.length; j++) {
         const e = rounds[(i + j) % rounds.length];
+        // a pause first, so that the previous engine's worker threads, which may spin a while
+        // after a run (onnxruntime's do), are idle before this one starts
+        await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
         const ms = await e.run();
         if (i >= opt.warmup) times.get(e).push(ms);
       }
