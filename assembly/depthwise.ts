@@ -8,18 +8,53 @@
 // image are skipped, not read. Only output rows [y0, y1) are computed, so threads can split an
 // image by rows.
 import { activate4, madd, storePartial } from './math';
-import { depthwise3x3 } from './depthwise3x3';
-import { depthwise5x5 } from './depthwise5x5';
+import { PIXELS, columnMask } from './depthwise-tile';
+import { tile3x3 } from './depthwise3x3';
+import { tile5x5 } from './depthwise5x5';
 
 export function depthwiseConv2d(
   x: usize, h: i32, w: i32, c: i32, wp: usize, kh: i32, kw: i32, stride: i32, top: i32, left: i32,
   out: usize, oh: i32, ow: i32, act: i32, y0: i32, y1: i32,
 ): void {
   if (kh == kw && (stride == 1 || stride == 2)) {
-    if (kh == 3) return depthwise3x3(x, h, w, c, wp, stride, top, left, out, oh, ow, act, y0, y1);
-    if (kh == 5) return depthwise5x5(x, h, w, c, wp, stride, top, left, out, oh, ow, act, y0, y1);
+    if (kh == 3) return depthwiseTiled(3, x, h, w, c, wp, stride, top, left, out, oh, ow, act, y0, y1);
+    if (kh == 5) return depthwiseTiled(5, x, h, w, c, wp, stride, top, left, out, oh, ow, act, y0, y1);
   }
   depthwiseAny(x, h, w, c, wp, kh, kw, stride, top, left, out, oh, ow, act, y0, y1);
+}
+
+// The k×k row tiles (k a constant, 3 or 5, in each inlined copy): for each output row and each run
+// of PIXELS output pixels, the tile of depthwise3x3.ts or depthwise5x5.ts.
+// @ts-ignore: decorator
+@inline
+function depthwiseTiled(
+  k: i32, x: usize, h: i32, w: i32, c: i32, wp: usize, stride: i32, top: i32, left: i32,
+  out: usize, oh: i32, ow: i32, act: i32, y0: i32, y1: i32,
+): void {
+  const groups = (c + 3) >> 2;
+  const pix = <usize>c << 2;
+  const rowIn = <usize>w * pix;
+  const span = (PIXELS - 1) * stride + k; // input columns under one tile
+  for (let y = y0; y < y1; y++) {
+    const iy0 = y * stride - top;
+    const i0 = max(0, -iy0), i1 = min(k, h - iy0);
+    for (let xo = 0; xo < ow; xo += PIXELS) {
+      const n = min(PIXELS, ow - xo);
+      const ix0 = xo * stride - left;
+      const cols = columnMask(ix0, w, span);
+      // input pixel (iy0 + i0, ix0), perhaps left of the image: only columns in cols are read
+      const p = x + <usize>(iy0 + i0) * rowIn + <usize>ix0 * pix;
+      const o = out + <usize>(y * ow + xo) * pix;
+      // stride a constant in each copy of the tile, so its test folds away
+      if (k == 3) {
+        if (stride == 1) tile3x3(1, cols, p, wp, groups, c, pix, rowIn, i0, i1, o, n, act);
+        else tile3x3(2, cols, p, wp, groups, c, pix, rowIn, i0, i1, o, n, act);
+      } else {
+        if (stride == 1) tile5x5(1, cols, p, wp, groups, c, pix, rowIn, i0, i1, o, n, act);
+        else tile5x5(2, cols, p, wp, groups, c, pix, rowIn, i0, i1, o, n, act);
+      }
+    }
+  }
 }
 
 // One output pixel × 4 channels at a time, the kernel-row and kernel-column ranges clipped to the

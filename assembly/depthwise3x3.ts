@@ -1,40 +1,15 @@
-// Depthwise 3×3 at stride 1 or 2 in row tiles (depthwise-tile.ts): for each output row and each
-// run of seven output pixels, every 4-channel group accumulates the kernel rows that fall inside
-// the image, the row's three weights in registers, then activates and stores its seven pixels.
+// Depthwise 3×3 at stride 1 or 2, one row tile (depthwise-tile.ts; depthwise.ts walks the rows and
+// tiles): every 4-channel group accumulates the kernel rows that fall inside the image, the row's
+// three weights in registers, then activates and stores its seven pixels.
 // Weights as packDepthwise lays them out (src/backends/wasm/pack.ts).
 import { madd } from './math';
-import { PIXELS, columnMask, storeTile } from './depthwise-tile';
-
-export function depthwise3x3(
-  x: usize, h: i32, w: i32, c: i32, wp: usize, stride: i32, top: i32, left: i32,
-  out: usize, oh: i32, ow: i32, act: i32, y0: i32, y1: i32,
-): void {
-  const groups = (c + 3) >> 2;
-  const pix = <usize>c << 2;
-  const rowIn = <usize>w * pix;
-  const span = (PIXELS - 1) * stride + 3; // input columns under one tile
-  for (let y = y0; y < y1; y++) {
-    const iy0 = y * stride - top;
-    const i0 = max(0, -iy0), i1 = min(3, h - iy0);
-    for (let xo = 0; xo < ow; xo += PIXELS) {
-      const n = min(PIXELS, ow - xo);
-      const ix0 = xo * stride - left;
-      const cols = columnMask(ix0, w, span);
-      // input pixel (iy0 + i0, ix0), perhaps left of the image: only columns in cols are read
-      const p = x + <usize>(iy0 + i0) * rowIn + <usize>ix0 * pix;
-      const o = out + <usize>(y * ow + xo) * pix;
-      // stride a constant in each copy of the tile, so its test folds away
-      if (stride == 1) tile3x3(1, cols, p, wp, groups, c, pix, rowIn, i0, i1, o, n, act);
-      else tile3x3(2, cols, p, wp, groups, c, pix, rowIn, i0, i1, o, n, act);
-    }
-  }
-}
+import { storeTile } from './depthwise-tile';
 
 // One tile, every channel group: kernel rows i0…i1 − 1, input from p (row iy0 + i0, column ix0),
 // bit k of cols set when tile column k may be read.
 // @ts-ignore: decorator
 @inline
-function tile3x3(
+export function tile3x3(
   stride: i32, cols: i32, p: usize, wp: usize, groups: i32, c: i32, pix: usize, rowIn: usize,
   i0: i32, i1: i32, o: usize, n: i32, act: i32,
 ): void {
