@@ -6,7 +6,7 @@ import { planArena, type Interval } from './arena.js';
 import { fusePlan, type FusedOp } from './fuse.js';
 import { SLACK, align, type Heap } from './heap.js';
 import type { Geometry, Operands } from './kernels/kernel.js';
-import { kernelFor } from './kernels/table.js';
+import { kernelFor, runStep } from './kernels/table.js';
 import { PackedWeights } from './packs.js';
 import type { ThreadPool } from './threads/pool.js';
 
@@ -74,14 +74,14 @@ export function compileWasm(heap: Heap, plan: Plan, weights: WeightMap, options:
 
   // The arena for `images` images, placed once per capacity.
   let arena = { block: 0, bytes: 0, images: 0, operands: [] as Operands[] };
-  const at = (name: string) => arena.block + offsets[bufferOf.get(name)!]!;
   let offsets: number[] = [];
+  const at = (name: string) => arena.block + offsets[bufferOf.get(name)!]!;
   const placeArena = (images: number) => {
-    if (arena.block) heap.free(arena.block);
-    arena.block = 0;
     const planned = planArena(buffers.map((b) => ({ ...b, bytes: align(b.floats * 4 * images + SLACK) })));
-    offsets = planned.offsets;
+    // the new block first: if memory cannot grow to it, the model keeps its old arena and still runs
     const block = heap.alloc(planned.bytes + scratchBytes * threads);
+    if (arena.block) heap.free(arena.block);
+    offsets = planned.offsets;
     arena = { block, bytes: planned.bytes, images, operands: [] };
     const scratch = block + planned.bytes;
     arena.operands = ops.map((op, s) => ({ x: at(op.inputs[0]!), y: op.inputs[1] ? at(op.inputs[1]) : 0, out: at(op.name), w: weightAt[s]!, scratch }));
@@ -96,9 +96,8 @@ export function compileWasm(heap: Heap, plan: Plan, weights: WeightMap, options:
   const step = (s: number, batch: number) => {
     const op = ops[s]!;
     const g: Geometry = { batch, ...geometry[s]! };
-    if (pool) return pool.step(heap.kernels, op, g, arena.operands[s]!);
-    const kernel = kernelFor(op.kind);
-    kernel.run(heap.kernels, op as never, g, arena.operands[s]!, 0, kernel.units(op as never, g));
+    if (pool) pool.step(heap.kernels, op, g, arena.operands[s]!);
+    else runStep(heap.kernels, op, g, arena.operands[s]!);
   };
   // every step of a pass, in order: with a pool, the workers follow (pool.begin)
   const pass = (batch: number, after?: (s: number) => void) => {

@@ -5,7 +5,7 @@ import type { FusedOp } from './fuse.js';
 import type { Heap } from './heap.js';
 import type { OpWeights } from './kernels/kernel.js';
 import { isPointwise } from './kernels/pointwise.js';
-import { kernelFor } from './kernels/table.js';
+import { kernelFor, runStep } from './kernels/table.js';
 
 export function convOutputSize(size: number, kernel: number, stride: number, before: number, after: number): number {
   return Math.floor((size + before + after - kernel) / stride) + 1;
@@ -56,7 +56,7 @@ export function createWasmOps(heap: Heap): Ops {
         scratch: kernel.scratchFloats ? take(heap.alloc(kernel.scratchFloats(op as never) * 4)) : 0,
         out: take(heap.alloc(outFloats * 4)),
       };
-      kernel.run(heap.kernels, op as never, g, at, 0, kernel.units(op as never, g));
+      runStep(heap.kernels, op, g, at);
       return new Tensor(outShape, heap.read(at.out, outFloats));
     } finally {
       for (const b of blocks) heap.free(b);

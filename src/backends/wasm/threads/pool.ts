@@ -74,7 +74,7 @@ export class ThreadPool {
   step(kernels: KernelExports, op: FusedOp, g: Geometry, at: Operands): void {
     const kernel = kernelFor(op.kind);
     const units = kernel.units(op as never, g);
-    if (!isParallel(kernel as Kernel<Kind>, op, g, this.threads)) {
+    if (!isParallel(kernel as Kernel<Kind>, op, g, units, this.threads)) {
       kernel.run(kernels, op as never, g, at, 0, units);
       return;
     }

@@ -39,10 +39,10 @@ export function share(units: number, t: number, threads: number): [number, numbe
  */
 const PARALLEL_WORK = 131072;
 
-/** Whether a step is split across threads; the caller and every worker decide alike. */
-export function isParallel(kernel: Kernel<Kind>, op: FusedOp, g: Geometry, threads: number): boolean {
+/** Whether a step of `units` units is split across threads; the caller and every worker decide alike. */
+export function isParallel(kernel: Kernel<Kind>, op: FusedOp, g: Geometry, units: number, threads: number): boolean {
   const work = kernel.work?.(op as never, g) ?? g.batch * g.output.reduce((a, b) => a * b, 1);
-  return kernel.units(op as never, g) >= threads && work >= PARALLEL_WORK;
+  return units >= threads && work >= PARALLEL_WORK;
 }
 
 /**

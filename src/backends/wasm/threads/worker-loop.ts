@@ -47,7 +47,7 @@ export function workerLoop(post: (message: FromWorker) => void): (message: ToWor
           const kernel = kernelFor(step.op.kind);
           const g = { batch: message.batch, input: step.input, output: step.output };
           const units = kernel.units(step.op as never, g);
-          if (!isParallel(kernel as Kernel<Kind>, step.op, g, threads)) continue;
+          if (!isParallel(kernel as Kernel<Kind>, step.op, g, units, threads)) continue;
           waitWhile(control, GO, go, true);
           go++;
           try {
