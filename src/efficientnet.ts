@@ -162,6 +162,9 @@ function fail(name: string): never {
   throw new Error(`internal error: the backend produced no output for '${name}'`);
 }
 
-async function backendFor({ backend = 'wasm', wasmModule, kernels, threads, threadWorker }: RuntimeOptions): Promise<Backend> {
-  return typeof backend === 'string' ? createBackend(backend, { wasmModule, kernels, threads, threadWorker }) : backend;
+// The options go to createBackend whole (it reads only BackendOptions' fields), so a new backend
+// option needs no line here.
+async function backendFor(options: RuntimeOptions): Promise<Backend> {
+  const { backend = 'wasm' } = options;
+  return typeof backend === 'string' ? createBackend(backend, options) : backend;
 }

@@ -6,8 +6,7 @@ import { MAX_THREADS } from '../backends/wasm/index.js';
 import { isFamily, type PipelineOptions } from '../image/pipeline.js';
 import { isInterpolation } from '../image/resample.js';
 import { limits } from '../limits.js';
-import { backendOption, intOption, stringOption, type ParsedArgs } from './command.js';
-import { UsageError } from './command.js';
+import { backendOption, intOption, stringOption, UsageError, type ParsedArgs } from './command.js';
 
 export const BACKEND_FLAGS = {
   backend: { type: 'string' },
@@ -30,10 +29,13 @@ export const PIPELINE_HELP = `  --family F         keras, torchvision, timm or t
   --crop-pct X       share of the shorter side the crop keeps, in (0, 1]
   --interpolation I  bilinear or bicubic`;
 
-/** --threads as a thread count, or undefined when it is absent. */
+/** --threads as a thread count, or undefined when it is absent; more than one only on wasm. */
 export function threadsOption(values: ParsedArgs['values']): number | undefined {
   const threads = intOption(stringOption(values, 'threads'), '--threads');
   if (threads !== undefined && threads > MAX_THREADS) throw new UsageError(`--threads must be at most ${MAX_THREADS}, got ${threads}`);
+  if (threads !== undefined && threads > 1 && backendOption(values) === 'reference') {
+    throw new UsageError('--threads is for the wasm backend; the reference backend runs on one thread');
+  }
   return threads;
 }
 
@@ -44,7 +46,6 @@ export function threadsOption(values: ParsedArgs['values']): number | undefined 
 export async function backendFromFlags(values: ParsedArgs['values'], command: string): Promise<Backend> {
   const name: BackendName | undefined = backendOption(values);
   const threads = threadsOption(values);
-  if (threads !== undefined && threads > 1 && name === 'reference') throw new UsageError('--threads is for the wasm backend; the reference backend runs on one thread');
   if (name !== undefined) return createBackend(name, { threads });
   try {
     return await createBackend('wasm', { threads });
