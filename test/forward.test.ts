@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createBackend } from '../src/backends/index.js';
-import { blockName, efficientNet, stageOf } from '../src/model/forward.js';
+import { blockName, efficientNet, repeatOf, stageOf } from '../src/model/forward.js';
 import { buildPlan } from '../src/model/plan.js';
 import { LayerTracer } from '../src/model/trace.js';
 import { randomInput, randomWeights } from '../src/weights/random.js';
@@ -26,6 +26,8 @@ describe('the forward pass', () => {
     expect([26, 27, 51, 52].map((j) => blockName(6, j))).toEqual(['block6aa_', 'block6ab_', 'block6az_', 'block6ba_']);
     const names = Array.from({ length: 128 }, (_, j) => blockName(6, j));
     expect(new Set(names).size).toBe(128);
+    // and repeatOf reads each back (the checkpoint readers count blocks with it)
+    expect(names.map((n) => repeatOf(n.slice('block6'.length, -1)))).toEqual(Array.from({ length: 128 }, (_, j) => j));
   });
 
   it('a stage of 27 repeats (depth ×7) gets 27 distinct block names and one layer per name', () => {

@@ -118,6 +118,12 @@ export function blockName(stage: number, repeat: number): string {
   return `block${stage}${suffix}_`;
 }
 
+/** The repeat a block's letters name (blockName's suffix): a → 0, z → 25, aa → 26, ab → 27… */
+export function repeatOf(letters: string): number {
+  const letter = (i: number) => letters.charCodeAt(i) - 97;
+  return letters.length === 1 ? letter(0) : 26 * (letter(0) + 1) + letter(1);
+}
+
 /** The stage a layer belongs to, from its name: 0 the stem, 1…7 the blocks, 8 the head. */
 export function stageOf(layer: string): number {
   if (layer.startsWith('stem_')) return 0;

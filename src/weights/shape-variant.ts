@@ -1,5 +1,6 @@
 import { B0_STAGES, HEAD_FILTERS, STEM_FILTERS } from '../model/blocks.js';
 import { VARIANTS, roundFilters, roundRepeats, type ScalingCoefficients, type VariantName } from '../model/scaling.js';
+import { repeatOf } from '../model/forward.js';
 import type { Family } from './names/index.js';
 import type { SourceTensor } from './source.js';
 
@@ -27,17 +28,18 @@ function signature(c: ScalingCoefficients): string {
  * The variant a checkpoint's shapes show: a B0–B7 name when its architecture is one of theirs,
  * else the width and depth read off the shapes, else undefined (the names do not show them).
  */
-export function variantOfShapes(family: Family, tensors: ReadonlyMap<string, SourceTensor>, resolution?: number): VariantName | ScalingCoefficients | undefined {
+export function variantOfShapes(family: Family, tensors: ReadonlyMap<string, SourceTensor>, resolution = 224): VariantName | ScalingCoefficients | undefined {
   const layout = LAYOUT[family];
-  const head = tensors.get(layout.head)?.shape[layout.axis];
-  const counts = blockCounts(family, tensors);
   const stem = tensors.get(layout.stem)?.shape[layout.axis];
-  if (stem && head && counts) {
-    const shown = [stem, head, ...counts].join(',');
-    const named = (Object.keys(VARIANTS) as VariantName[]).find((v) => signature(VARIANTS[v]) === shown);
-    if (named) return named;
-  }
-  return variantFromShapes(family, tensors, resolution);
+  const counts = blockCounts(family, tensors);
+  if (!stem || !counts) return undefined;
+  const head = tensors.get(layout.head)?.shape[layout.axis];
+  const shown = [stem, head, ...counts].join(',');
+  const named = (Object.keys(VARIANTS) as VariantName[]).find((v) => signature(VARIANTS[v]) === shown);
+  if (named) return named;
+  const width = stem / STEM_FILTERS;
+  const depth = Math.min(...counts.map((c, s) => c / B0_STAGES[s]!.repeats));
+  return { name: `width=${width},depth=${depth}`, width, depth, resolution, dropout: 0.2 };
 }
 
 function blockCounts(family: Family, tensors: ReadonlyMap<string, SourceTensor>): number[] | undefined {
@@ -47,20 +49,9 @@ function blockCounts(family: Family, tensors: ReadonlyMap<string, SourceTensor>)
     const m = layout.block.exec(key);
     if (!m) continue;
     const stage = Number(m[1]) - layout.firstStage;
-    const letters = m[2]!;
-    // Keras letters: a…z, then aa, ab… (forward.ts blockName)
-    const index = /^\d+$/.test(letters) ? Number(letters) : letters.length === 1 ? letters.charCodeAt(0) - 97 : 26 * (letters.charCodeAt(0) - 96) + letters.charCodeAt(1) - 97;
+    const index = /^\d+$/.test(m[2]!) ? Number(m[2]) : repeatOf(m[2]!);
     if (stage >= 0 && stage < counts.length) counts[stage] = Math.max(counts[stage]!, index + 1);
   }
   return counts.some((c) => c === 0) ? undefined : counts;
 }
 
-/** Width and depth read off the shapes, or undefined when the names do not show them. */
-export function variantFromShapes(family: Family, tensors: ReadonlyMap<string, SourceTensor>, resolution = 224): ScalingCoefficients | undefined {
-  const stem = tensors.get(LAYOUT[family].stem)?.shape[LAYOUT[family].axis];
-  const counts = blockCounts(family, tensors);
-  if (!stem || !counts) return undefined;
-  const width = stem / STEM_FILTERS;
-  const depth = Math.min(...counts.map((c, s) => c / B0_STAGES[s]!.repeats));
-  return { name: `width=${width},depth=${depth}`, width, depth, resolution, dropout: 0.2 };
-}
