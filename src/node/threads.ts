@@ -15,6 +15,7 @@ setThreadSpawner(() => {
     onMessage: (h) => void worker.on('message', h),
     onError: (h) => void worker.on('error', h),
     terminate: () => void worker.terminate(),
+    onExit: (h) => void worker.on('exit', (code) => h(`code ${code}`)),
     // idle workers do not keep the process alive (a 'message' listener refs the worker's port)
     unref: () => worker.unref(),
   };

@@ -27,6 +27,11 @@ export async function threadedKernels(build: KernelBuild, threads: number, worke
   if (typeof spawn === 'string') return spawn;
   const key = `${build}/${threads}`;
   let pending = pools.get(key);
+  // a pool that lost a worker stays broken: the next backend gets a new one on the same memory
+  if (pending && (await pending.catch(() => undefined))?.pool.broken) {
+    if (pools.get(key) === pending) pools.delete(key);
+    pending = pools.get(key);
+  }
   if (!pending) {
     pending = (async () => {
       let instance = instances.get(build);

@@ -8,30 +8,52 @@ import type { Spawn, ThreadPort } from './spawn.js';
 let nextProgram = 1;
 
 /**
+ * How long the caller waits for a step's workers to make any progress before it gives up on
+ * them. A step takes milliseconds; this is only ever reached by a worker that died or hangs
+ * mid-run (an exit event cannot reach a caller blocked in `step`).
+ */
+export const STALL_MS = 60_000;
+let stallMs = STALL_MS;
+
+/** @internal For tests: sets the stall limit of every pool (ms); returns the old one. */
+export function setStallLimit(ms: number): number {
+  const old = stallMs;
+  stallMs = ms;
+  return old;
+}
+
+const AFTERWARDS = 'create the backend again (new workers) and compile the model on it, or use threads: 1';
+
+/**
  * The caller's side of a wasm backend's threads: `threads − 1` workers on the same shared
  * memory, started once. The caller's thread is thread 0: it runs share 0 of each parallel
  * step itself, then waits for the others (Atomics.wait, or spinning on a browser's main
- * thread, which may not block), so `run` stays synchronous.
+ * thread, which may not block), so `run` stays synchronous. A pool that lost a worker is
+ * broken for good: every later pass throws the line that says why.
  */
 export class ThreadPool {
-  private readonly control: Int32Array;
+  private readonly ports: ThreadPort[] = [];
+  private readonly control = new Int32Array(new SharedArrayBuffer(CONTROL_INTS * 4));
   private readonly canBlock = threadCanBlock();
   private failed = '';
+  private why = '';
 
-  private constructor(private readonly ports: ThreadPort[], control: SharedArrayBuffer, readonly threads: number) {
-    this.control = new Int32Array(control);
-  }
+  private constructor(readonly threads: number) {}
 
   static async start(spawn: Spawn, threads: number, module: WebAssembly.Module, memory: WebAssembly.Memory): Promise<ThreadPool> {
-    const control = new SharedArrayBuffer(CONTROL_INTS * 4);
-    const ports: ThreadPort[] = [];
+    const pool = new ThreadPool(threads);
+    const control = pool.control.buffer as SharedArrayBuffer;
     try {
       await Promise.all(
         Array.from({ length: threads - 1 }, (_, i) => {
           const port = spawn();
-          ports.push(port);
+          pool.ports.push(port);
           return new Promise<void>((resolve, reject) => {
             port.onError(reject);
+            port.onExit?.((how) => {
+              reject(new Error(`a worker thread exited (${how}) before it was ready`));
+              pool.break(`a worker thread of the wasm backend exited (${how}); ${AFTERWARDS}`);
+            });
             port.onMessage((m) => {
               const message = m as FromWorker;
               if (message.type === 'ready') resolve();
@@ -41,12 +63,18 @@ export class ThreadPool {
           });
         }),
       );
+      if (pool.why) throw new Error(pool.why);
     } catch (e) {
-      for (const p of ports) p.terminate();
+      pool.terminate();
       throw e;
     }
-    for (const p of ports) p.unref?.();
-    return new ThreadPool(ports, control, threads);
+    for (const p of pool.ports) p.unref?.();
+    return pool;
+  }
+
+  /** Why this pool cannot run any more ('' while it can). */
+  get broken(): string {
+    return this.why;
   }
 
   /** Hands a compiled model's steps to the workers; returns the program's id. */
@@ -62,6 +90,7 @@ export class ThreadPool {
 
   /** Starts a pass of program `id`: the workers follow the caller step by step. */
   begin(id: number, batch: number): void {
+    if (this.why) throw new Error(this.why);
     this.failed = '';
     const go = Atomics.load(this.control, GO);
     for (const p of this.ports) p.post({ type: 'run', id, batch, go } satisfies ToWorker);
@@ -82,9 +111,21 @@ export class ThreadPool {
     Atomics.add(this.control, GO, 1);
     Atomics.notify(this.control, GO);
     const [from, to] = share(units, 0, this.threads);
-    kernel.run(kernels, op as never, g, at, from, to);
+    try {
+      kernel.run(kernels, op as never, g, at, from, to);
+    } catch (e) {
+      // the workers are mid-pass and would take the next pass's steps for this one's
+      this.break(`the caller's share of step ${op.name} failed (${(e as Error).message}); ${AFTERWARDS}`);
+      throw e;
+    }
+    // bounded by progress, not by the step's length: a slow machine still gets through
     for (let done = Atomics.load(this.control, DONE); done < this.threads - 1; done = Atomics.load(this.control, DONE)) {
-      waitWhile(this.control, DONE, done, this.canBlock);
+      if (this.why) throw new Error(this.why);
+      if (!waitWhile(this.control, DONE, done, this.canBlock, performance.now() + stallMs)) {
+        const seconds = Math.round(stallMs / 100) / 10;
+        this.break(`a worker thread of the wasm backend stopped responding in step ${op.name} (${this.threads - 1 - done} of ${this.threads - 1} not done after ${seconds} s); ${AFTERWARDS}`);
+        throw new Error(this.why);
+      }
     }
     // the pass goes on, so that every worker reaches its end; end() reports
     if (Atomics.exchange(this.control, FAILED, 0) !== 0) this.failed ||= op.name;
@@ -96,6 +137,16 @@ export class ThreadPool {
   }
 
   terminate(): void {
+    this.break(`the worker threads of this wasm backend were terminated; ${AFTERWARDS}`);
+  }
+
+  /**
+   * Marks the pool broken, keeping the first reason, and stops every worker: one that is alive
+   * but stuck could otherwise still write into the shared memory later.
+   */
+  private break(why: string): void {
+    if (this.why) return;
+    this.why = why;
     for (const p of this.ports) p.terminate();
   }
 }

@@ -46,15 +46,18 @@ export function isParallel(kernel: Kernel<Kind>, op: FusedOp, g: Geometry, units
 }
 
 /**
- * Waits until control[index] differs from `value`: spins a while (a step lasts microseconds to
- * milliseconds), then sleeps in Atomics.wait where the thread may block; a browser's main
- * thread may not, so there it spins.
+ * Waits until control[index] differs from `value`, or until `deadline` (performance.now()) has
+ * passed; says whether it changed. Spins a while (a step lasts microseconds to milliseconds),
+ * then sleeps in Atomics.wait where the thread may block; a browser's main thread may not, so
+ * there it spins.
  */
-export function waitWhile(control: Int32Array, index: number, value: number, canBlock: boolean): void {
-  for (let i = 0; i < 1000000; i++) if (Atomics.load(control, index) !== value) return;
+export function waitWhile(control: Int32Array, index: number, value: number, canBlock: boolean, deadline = Infinity): boolean {
+  for (let i = 0; i < 1000000; i++) if (Atomics.load(control, index) !== value) return true;
   while (Atomics.load(control, index) === value) {
+    if (performance.now() > deadline) return false;
     if (canBlock) Atomics.wait(control, index, value, 100);
   }
+  return true;
 }
 
 /** Whether this thread may block in Atomics.wait (not a browser's main thread). */

@@ -8,6 +8,11 @@ export interface ThreadPort {
   onMessage(handler: (message: unknown) => void): void;
   onError(handler: (error: Error) => void): void;
   terminate(): void;
+  /**
+   * Calls `handler` once the worker has died, with how (`code 1`), so that the pool stops
+   * waiting for it. A Web Worker has no exit event: its 'error' event is the sign there.
+   */
+  onExit?(handler: (how: string) => void): void;
   /** Lets the process end while this worker idles (Node); called once it is ready. */
   unref?(): void;
 }
@@ -21,7 +26,13 @@ export function setThreadSpawner(spawn: Spawn): void {
   registered = spawn;
 }
 
-type WebWorker = { postMessage(m: unknown): void; onmessage: ((e: { data: unknown }) => void) | null; onerror: ((e: { message?: string }) => void) | null; terminate(): void };
+type WebWorker = {
+  postMessage(m: unknown): void;
+  onmessage: ((e: { data: unknown }) => void) | null;
+  onerror: ((e: { message?: string }) => void) | null;
+  addEventListener(type: 'error', listener: (e: { message?: string }) => void): void;
+  terminate(): void;
+};
 
 /**
  * A way to start workers here, or why there is none. A Web Worker runs `script`
@@ -43,6 +54,7 @@ export function threadSpawner(script?: string | URL): Spawn | string {
       onMessage: (h) => void (worker.onmessage = (e) => h(e.data)),
       onError: (h) => void (worker.onerror = (e) => h(new Error(e.message ?? 'worker failed to start'))),
       terminate: () => worker.terminate(),
+      onExit: (h) => worker.addEventListener('error', (e) => h(`after an error: ${e.message ?? 'unknown'}`)),
     };
   };
 }
