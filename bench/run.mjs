@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // effnet wasm against its peers on the same seeded network and input, in one process, the engines
-// taking turns run by run: effnet on 1 and 2 threads, onnxruntime-web (wasm, SIMD; 1 and 2 threads), tfjs-backend-wasm
+// taking turns run by run (each after a full garbage collection and a 50 ms pause): effnet on 1 and 2 threads, onnxruntime-web (wasm, SIMD; 1 and 2 threads), tfjs-backend-wasm
 // (XNNPACK), onnxruntime-node (native, the ceiling); tfjs-backend-cpu and effnet's reference
 // backend on the first case only (seconds a run). Logits of every peer are compared with effnet's,
 // so a wrong export cannot pass as fast. Writes bench/results/latest.json; bench/table.mjs turns
@@ -10,6 +10,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 
 const usage = `Usage: npm run bench -- [options]   (or node bench/run.mjs after npm run build)
   --models LIST     variants, comma-separated (default b0,b3; each at its own resolution)
@@ -81,6 +83,10 @@ const { onnxModel } = await import('./onnx-model.mjs');
 const SEED = 1, INPUT_SEED = 42;
 /** Milliseconds between two engines' runs. */
 const SETTLE_MS = 50;
+// A full collection before each run, so that one engine's garbage is not collected on the next
+// one's time: V8 collects on helper threads too, which on a 2-core machine is the second thread.
+v8.setFlagsFromString('--expose-gc');
+const collectGarbage = vm.runInNewContext('gc');
 const loadStart = os.loadavg();
 const skipped = [];
 const skip = (engine, reason) => {
@@ -182,8 +188,9 @@ for (const variant of opt.models) {
     for (let i = 0; i < opt.warmup + opt.runs; i++) {
       for (let j = 0; j < rounds.length; j++) {
         const e = rounds[(i + j) % rounds.length];
-        // a pause first, so that the previous engine's worker threads, which may spin a while
-        // after a run (onnxruntime's do), are idle before this one starts
+        // a collection and a pause first, so that the previous engine's garbage is gone and its
+        // worker threads, which may spin a while after a run (onnxruntime's do), are idle
+        collectGarbage();
         await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
         const ms = await e.run();
         if (i >= opt.warmup) times.get(e).push(ms);
