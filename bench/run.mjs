@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // effnet wasm against its peers on the same seeded network and input, in one process, the engines
-// taking turns run by run (each after a full garbage collection and a 50 ms pause): effnet on 1 and 2 threads, onnxruntime-web (wasm, SIMD; 1 and 2 threads), tfjs-backend-wasm
+// taking turns run by run (each after a full garbage collection and a 50 ms pause): effnet on 1 and 2 threads
+// (and, for a batch, the same batch one image a run: what folding it into the kernels gains), onnxruntime-web (wasm, SIMD; 1 and 2 threads), tfjs-backend-wasm
 // (XNNPACK), onnxruntime-node (native, the ceiling); tfjs-backend-cpu and effnet's reference
 // backend on the first case only (seconds a run). Logits of every peer are compared with effnet's,
 // so a wrong export cannot pass as fast. Writes bench/results/latest.json; bench/table.mjs turns
@@ -99,9 +100,11 @@ const skip = (engine, reason) => {
 const ours = await effnetEngine('wasm');
 const timed = [ours];
 for (const t of opt.threads.filter((t) => t > 1)) timed.push(await effnetEngine('wasm', t));
+// beside a batch folded into the kernels, the same batch one image a run, in the same turns
+if (opt.batches.some((b) => b > 1)) for (const t of opt.threads) timed.push(await effnetEngine('wasm', t, { imageByImage: true }));
 // Each engine is compared with effnet at its own thread count (1 for engines that have one).
 const threadsOf = (e) => e.info?.threads ?? e.info?.numThreadsRequested ?? e.info?.intraOpNumThreads ?? 1;
-const oursAt = (e) => timed.find((o) => o.name.startsWith('effnet wasm') && threadsOf(o) === threadsOf(e)) ?? ours;
+const oursAt = (e) => timed.find((o) => o.name.startsWith('effnet wasm') && !o.info.imageByImage && threadsOf(o) === threadsOf(e)) ?? ours;
 const add = (e, label) => ('skipped' in e ? skip(label, e.skipped) : timed.push(e));
 if (opt.peers.includes('ort-web')) for (const t of opt.threads) add(await ortWebEngine(t, log), `onnxruntime-web, ${t} thread(s)`);
 let tfjs = null;
@@ -167,7 +170,7 @@ for (const variant of opt.models) {
     const label = `${variant} @${plan.resolution}, batch ${batch}`;
     const first = cases.length === 0;
     const prepare = async (e) => {
-      if (e.needsOnnx && !onnx) return false;
+      if ((e.needsOnnx && !onnx) || e.wants?.(k) === false) return false;
       try {
         await e.prepare(k);
         return true;

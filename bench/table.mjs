@@ -39,13 +39,21 @@ export function renderTable(report) {
   }
   const notes = [];
   const models = [...new Set(report.cases.map((c) => c.model))];
-  for (const ours of report.engines.filter((e) => e.name.startsWith(OURS)).map((e) => e.name)) {
+  for (const ours of report.engines.filter((e) => e.name.startsWith(OURS) && !e.imageByImage).map((e) => e.name)) {
     const perImage = models.flatMap((model) => {
       const one = report.cases.find((c) => c.model === model && c.batch === 1)?.results[ours];
       const many = report.cases.filter((c) => c.model === model && c.batch > 1 && c.results[ours]);
       return one ? many.map((c) => `${model.toUpperCase()} batch ${c.batch} ${(c.results[ours].median / c.batch / one.median).toFixed(2)}×`) : [];
     });
-    if (perImage.length) notes.push(`Time per image against batch 1, ${ours}: ${perImage.join(', ')}.`);
+    if (perImage.length) notes.push(`Time per image against batch 1 (another case, so another spell of the machine), ${ours}: ${perImage.join(', ')}.`);
+    // the batch folded into the kernels against the same batch image by image, in the same turns
+    const folded = report.cases.flatMap((c) => {
+      const split = c.results[`${ours}, image by image`];
+      const same = c.agreement?.[`${ours}, image by image`];
+      const logits = same === undefined ? '' : same === 0 ? ', logits bit-identical' : `, logits max rel diff ${same.toExponential(1)}`;
+      return split && c.results[ours] ? [`${c.model.toUpperCase()} batch ${c.batch} ${(c.results[ours].median / split.median).toFixed(2)}×${logits}`] : [];
+    });
+    if (folded.length) notes.push(`A batch folded into the kernels ÷ the same batch run image by image (same turns), ${ours}: ${folded.join(', ')}.`);
   }
   const agreement = report.engines
     .filter((e) => !e.name.startsWith(OURS))
