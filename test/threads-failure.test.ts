@@ -27,13 +27,15 @@ setThreadSpawner(() => {
   };
 });
 
+const plan = buildPlan('b0', { resolution: 32 });
+const weights = randomWeights(plan, 1);
+
 // Two tests, two thread counts: each gets a pool of its own (pools are per process and count).
 async function threaded(threads: number) {
   started.length = 0;
   const backend = await createBackend('wasm', { threads });
   expect(backend.threads).toBe(threads);
-  const plan = buildPlan('b0', { resolution: 32 });
-  return { model: backend.compile(plan, randomWeights(plan, 1)), workers: [...started] };
+  return { model: backend.compile(plan, weights), workers: [...started] };
 }
 
 const x = randomInput([1, 32, 32, 3], 2);
@@ -66,8 +68,7 @@ describe('the wasm backend on threads, when a worker dies', () => {
     expect(again.workers).toHaveLength(1);
     expect(again.workers[0]).not.toBe(workers[0]);
     const one = await createBackend('wasm');
-    const plan = buildPlan('b0', { resolution: 32 });
-    expect(Array.from(again.model.run(x).data)).toEqual(Array.from(one.compile(plan, randomWeights(plan, 1)).run(x).data));
+    expect(Array.from(again.model.run(x).data)).toEqual(Array.from(one.compile(plan, weights).run(x).data));
   });
 
   it('during a run: the caller stops waiting after the stall limit, naming the step, and stays stopped', async () => {

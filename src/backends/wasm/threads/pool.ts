@@ -118,9 +118,9 @@ export class ThreadPool {
       this.break(`the caller's share of step ${op.name} failed (${(e as Error).message}); ${AFTERWARDS}`);
       throw e;
     }
-    // bounded by progress, not by the step's length: a slow machine still gets through
+    // bounded by progress, not by the step's length: a slow machine still gets through (an exit
+    // event cannot arrive while this thread waits, so the stall is the only sign of a dead worker here)
     for (let done = Atomics.load(this.control, DONE); done < this.threads - 1; done = Atomics.load(this.control, DONE)) {
-      if (this.why) throw new Error(this.why);
       if (!waitWhile(this.control, DONE, done, this.canBlock, performance.now() + stallMs)) {
         const seconds = Math.round(stallMs / 100) / 10;
         this.break(`a worker thread of the wasm backend stopped responding in step ${op.name} (${this.threads - 1 - done} of ${this.threads - 1} not done after ${seconds} s); ${AFTERWARDS}`);
