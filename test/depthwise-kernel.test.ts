@@ -2,8 +2,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../src/backends/backend.js';
 import { createBackend } from '../src/backends/index.js';
 import { sharedHeap, SLACK, type Heap } from '../src/backends/wasm/heap.js';
-import { ACTIVATION_CODES } from '../src/backends/wasm/module.js';
-import { packDepthwise } from '../src/backends/wasm/pack.js';
+import { ACTIVATIONS as ACTIVATION_TABLE } from '../src/model/activations.js';
+import { packDepthwise } from '../src/backends/wasm/layouts.js';
 import type { Activation, Pads } from '../src/model/layers.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { randomInput } from '../src/weights/random.js';
@@ -102,7 +102,7 @@ describe('the raw kernel', () => {
       heap.write(xAt, x.data);
       heap.write(wAt, packed);
       heap.write(outAt, new Float32Array(size + extra).fill(SENTINEL));
-      heap.kernels.depthwiseConv2d(xAt, p.h, p.w, p.c, wAt, p.kh, p.kw, p.s, top, left, outAt, oh, ow, ACTIVATION_CODES[p.activation], y0, y1);
+      heap.kernels.depthwiseConv2d(xAt, p.h, p.w, p.c, wAt, p.kh, p.kw, p.s, top, left, outAt, oh, ow, ACTIVATION_TABLE[p.activation].code, y0, y1);
       return { out: heap.read(outAt, size + extra), oh, ow };
     } finally {
       heap.free(xAt);

@@ -19,6 +19,8 @@ export interface Ops {
   conv2d(x: Tensor, w: Tensor, bias: Tensor | null, opts: ConvOptions): Tensor;
   depthwiseConv2d(x: Tensor, w: Tensor, bias: Tensor | null, opts: ConvOptions): Tensor;
   batchNorm(x: Tensor, gamma: Tensor, beta: Tensor, mean: Tensor, variance: Tensor, epsilon: number): Tensor;
+  /** Any activation of the table (model/activations.ts), elementwise; sigmoid, swish and relu name three. */
+  activation(x: Tensor, activation: Activation): Tensor;
   sigmoid(x: Tensor): Tensor;
   swish(x: Tensor): Tensor;
   relu(x: Tensor): Tensor;

@@ -1,6 +1,7 @@
 // The vocabulary of a plan: one entry per Keras layer, named as Keras names it.
+import type { Activation } from './activations.js';
 
-export type Activation = 'none' | 'swish' | 'sigmoid' | 'relu';
+export type { Activation } from './activations.js';
 /** `same` = TF/Keras (extra pixel bottom/right), `symmetric` = PyTorch ((k−1)/2 each side). */
 export type PaddingMode = 'same' | 'symmetric';
 /** [top, left, bottom, right] */
@@ -68,6 +69,11 @@ export interface PlainLayer extends LayerBase {
 
 export type Layer = Conv2DLayer | DepthwiseConv2DLayer | BatchNormLayer | ActivationLayer | DenseLayer | PlainLayer;
 
+/** Output size on one axis of a convolution with explicit pads: the one formula every backend uses. */
+export function convOutputSize(size: number, kernel: number, stride: number, before: number, after: number): number {
+  return Math.floor((size + before + after - kernel) / stride) + 1;
+}
+
 /** Output size and pads of a k×k convolution with stride s on one spatial axis. */
 export function convGeometry(size: number, kernel: number, stride: number, mode: PaddingMode): { out: number; before: number; after: number } {
   if (mode === 'same') {
@@ -77,6 +83,12 @@ export function convGeometry(size: number, kernel: number, stride: number, mode:
     return { out, before, after: total - before };
   }
   const pad = Math.floor((kernel - 1) / 2);
-  const out = Math.floor((size + 2 * pad - kernel) / stride) + 1;
-  return { out, before: pad, after: pad };
+  return { out: convOutputSize(size, kernel, stride, pad, pad), before: pad, after: pad };
+}
+
+/** Output [height, width] and pads of a k×k convolution on an h×w input, by padding mode. */
+export function convPads(h: number, w: number, kernel: number, stride: number, mode: PaddingMode): { oh: number; ow: number; pads: Pads } {
+  const gy = convGeometry(h, kernel, stride, mode);
+  const gx = convGeometry(w, kernel, stride, mode);
+  return { oh: gy.out, ow: gx.out, pads: [gy.before, gx.before, gy.after, gx.after] };
 }

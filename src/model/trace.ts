@@ -1,5 +1,5 @@
 import { stageOf, type Net } from './forward.js';
-import { convGeometry, type Activation, type Layer, type PaddingMode, type WeightSpec } from './layers.js';
+import { convPads, type Activation, type Layer, type PaddingMode, type WeightSpec } from './layers.js';
 
 /** A value while tracing: the layer that made it and its shape without the batch dimension. */
 export interface Traced {
@@ -96,10 +96,7 @@ export class LayerTracer implements Net<Traced> {
   }
 
   private geometry(x: Traced, kernel: number, stride: number) {
-    const [h, w] = x.shape as [number, number, number];
-    const gy = convGeometry(h, kernel, stride, this.padding);
-    const gx = convGeometry(w, kernel, stride, this.padding);
-    return { oh: gy.out, ow: gx.out, pads: [gy.before, gx.before, gy.after, gx.after] as const };
+    return convPads(x.shape[0]!, x.shape[1]!, kernel, stride, this.padding);
   }
 }
 

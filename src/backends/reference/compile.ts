@@ -1,6 +1,6 @@
 import type { CompiledModel, Ops, RunOptions, StepProfile } from '../backend.js';
 import { efficientNet, type Net } from '../../model/forward.js';
-import { convGeometry, type Activation, type PaddingMode, type Pads } from '../../model/layers.js';
+import { convPads, type Activation, type PaddingMode, type Pads } from '../../model/layers.js';
 import type { Plan } from '../../model/plan.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { checkWeights, getWeight, type WeightMap } from '../../weights/weights.js';
@@ -34,8 +34,7 @@ class TensorNet implements Net<Tensor> {
   }
 
   activation(name: string, x: Tensor, activation: Activation): Tensor {
-    const y = activation === 'swish' ? this.ops.swish(x) : activation === 'sigmoid' ? this.ops.sigmoid(x) : activation === 'relu' ? this.ops.relu(x) : x;
-    return this.out(name, y);
+    return this.out(name, activation === 'none' ? x : this.ops.activation(x, activation));
   }
 
   globalAvgPool(name: string, x: Tensor): Tensor {
@@ -67,9 +66,7 @@ class TensorNet implements Net<Tensor> {
   }
 
   private pads(x: Tensor, kernel: number, stride: number): Pads {
-    const gy = convGeometry(x.shape[1]!, kernel, stride, this.padding);
-    const gx = convGeometry(x.shape[2]!, kernel, stride, this.padding);
-    return [gy.before, gx.before, gy.after, gx.after];
+    return convPads(x.shape[1]!, x.shape[2]!, kernel, stride, this.padding).pads;
   }
 
   private out(name: string, y: Tensor): Tensor {

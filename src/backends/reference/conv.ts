@@ -1,10 +1,7 @@
 import type { ConvOptions } from '../backend.js';
 import { Tensor, assertRank } from '../../tensor/tensor.js';
-import { activate } from './activations.js';
-
-function outputSize(size: number, kernel: number, stride: number, before: number, after: number): number {
-  return Math.floor((size + before + after - kernel) / stride) + 1;
-}
+import { activate } from '../../model/activations.js';
+import { convOutputSize as outputSize } from '../../model/layers.js';
 
 // out[n, y, x, o] = bias[o] + Σ_{i, j, c} in[n, y·s + i − top, x·s + j − left, c] · w[i, j, c, o],
 // with zeros wherever the input index falls in the padding.

@@ -1,6 +1,6 @@
 import type { Activation } from '../../model/layers.js';
 import { Tensor, assertRank } from '../../tensor/tensor.js';
-import { activate } from './activations.js';
+import { activationOf } from '../../model/activations.js';
 
 function sameShape(a: Tensor, b: Tensor, op: string): void {
   if (a.shape.length !== b.shape.length || a.shape.some((d, i) => d !== b.shape[i])) {
@@ -9,8 +9,9 @@ function sameShape(a: Tensor, b: Tensor, op: string): void {
 }
 
 export function map(x: Tensor, activation: Activation): Tensor {
+  const f = activationOf(activation).apply;
   const out = Tensor.zeros(x.shape);
-  for (let i = 0; i < x.size; i++) out.data[i] = activate(x.data[i]!, activation);
+  for (let i = 0; i < x.size; i++) out.data[i] = f(x.data[i]!);
   return out;
 }
 

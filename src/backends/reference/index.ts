@@ -37,6 +37,7 @@ export function createReferenceBackend(): Backend {
     conv2d,
     depthwiseConv2d,
     batchNorm,
+    activation: map,
     sigmoid: (x: Tensor) => map(x, 'sigmoid'),
     swish: (x: Tensor) => map(x, 'swish'),
     relu: (x: Tensor) => map(x, 'relu'),

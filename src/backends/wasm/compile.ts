@@ -3,11 +3,12 @@ import type { Plan } from '../../model/plan.js';
 import { Tensor, sizeOf } from '../../tensor/tensor.js';
 import { checkWeights, type WeightMap } from '../../weights/weights.js';
 import { planArena, type Interval } from './arena.js';
-import { fusePlan, type FusedOp } from './fuse.js';
+import { fusePlan } from '../fused/fuse.js';
+import type { FusedOp } from '../fused/ops.js';
 import { SLACK, align, type Heap } from './heap.js';
 import type { Geometry, Operands } from './kernels/kernel.js';
 import { kernelFor, runStep } from './kernels/table.js';
-import { PackedWeights } from './packs.js';
+import { PackedWeights } from './packed-weights.js';
 import type { ThreadPool } from './threads/pool.js';
 
 /** A plan compiled for the wasm kernels; `memory` says what it holds in linear memory. */
@@ -30,7 +31,7 @@ const MAX_BATCH = 8;
 
 /**
  * Compiles a plan: fuses its layers into kernel calls (fuse.ts), packs every op's weights once
- * (packs.ts, through the op table), and places every intermediate value in an arena planned from
+ * (packed-weights.ts, through the op table), and places every intermediate value in an arena planned from
  * the values' lifetimes (arena.ts), so buffers are reused across layers. A batch goes through the
  * kernels as one: each step runs on every image of a pass (a 1×1 convolution is one GEMM over
  * N·H·W rows), with as many images per pass as the arena budget allows. With a thread pool,
@@ -47,8 +48,8 @@ export function compileWasm(heap: Heap, plan: Plan, weights: WeightMap, options:
   const packed = shared ?? new PackedWeights(heap, weights);
   const weightAt = packed.acquire(plan, ops);
 
-  // Values: each op's output gets a buffer, except squeeze-excite, which scales its input in
-  // place when nothing reads that input afterwards.
+  // Values: each op's output gets a buffer, except where its kernel may write over its input
+  // (Kernel.inPlace) and nothing reads that input afterwards.
   const lastRead = new Map<string, number>();
   ops.forEach((op, s) => op.inputs.forEach((name) => lastRead.set(name, s)));
   const output = aliases.get(plan.layers.at(-1)!.name) ?? plan.layers.at(-1)!.name;
@@ -64,13 +65,13 @@ export function compileWasm(heap: Heap, plan: Plan, weights: WeightMap, options:
       const b = buffers[bufferOf.get(name)!]!;
       b.last = Math.max(b.last, s);
     }
-    if (op.kind === 'squeezeExcite' && lastRead.get(op.inputs[0]) === s) bufferOf.set(op.name, bufferOf.get(op.inputs[0])!);
+    if (kernelFor(op.kind).inPlace && lastRead.get(op.inputs[0]!) === s) bufferOf.set(op.name, bufferOf.get(op.inputs[0]!)!);
     else newBuffer(op.name, s);
   });
   buffers[bufferOf.get(output)!]!.last = ops.length;
   const threads = pool?.threads ?? 1;
   // one scratch per thread, back to back
-  const scratchBytes = align(Math.max(0, ...ops.map((op) => kernelFor(op.kind).scratchFloats?.(op as never) ?? 0)) * 4);
+  const scratchBytes = align(Math.max(0, ...ops.map((op) => kernelFor(op.kind).scratchFloats?.(op) ?? 0)) * 4);
 
   // The arena for `images` images, placed once per capacity.
   let arena = { block: 0, bytes: 0, images: 0, operands: [] as Operands[] };

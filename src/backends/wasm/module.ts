@@ -5,13 +5,13 @@ type KernelRequest = NonNullable<BackendOptions['kernels']>;
 
 /**
  * The raw exports of assembly/: kernels take byte offsets into `memory`; sizes are counts of
- * floats, pixels or channels; `act` is an activation code (ACTIVATION_CODES).
+ * floats, pixels or channels; `act` is an activation's code (model/activations.ts).
  */
 export interface KernelExports {
   memory: WebAssembly.Memory;
   heapBase(): number;
-  /** 1 in the relaxed-SIMD build (absent before it existed). */
-  relaxedSimd?(): number;
+  /** 1 in the relaxed-SIMD build, 0 in the plain one. */
+  relaxedSimd(): number;
   add(a: number, b: number, out: number, n: number): void;
   activation(x: number, out: number, n: number, act: number): void;
   batchNorm(x: number, rows: number, c: number, scale: number, shift: number, out: number): void;
@@ -31,8 +31,6 @@ export interface KernelExports {
   softmax(x: number, rows: number, m: number, out: number): void;
 }
 
-/** The activation codes of assembly/math.ts. */
-export const ACTIVATION_CODES = { none: 0, swish: 1, sigmoid: 2, relu: 3 } as const;
 
 // Probes: a module with one function () → v128 whose body a runtime without the feature cannot
 // decode, so WebAssembly.validate says whether it has it (compiling nothing, so it works where code
@@ -68,7 +66,7 @@ export function decodeBase64(text: string): Uint8Array {
   return bytes;
 }
 
-const KERNEL_NAMES = ['heapBase', 'pointwise4x8', 'conv2d', 'depthwiseConv2d', 'squeezeExcite', 'dense', 'softmax'];
+const KERNEL_NAMES = ['heapBase', 'relaxedSimd', 'pointwise4x8', 'conv2d', 'depthwiseConv2d', 'squeezeExcite', 'dense', 'softmax'];
 
 export const IMPORTS = {
   env: {
@@ -153,7 +151,7 @@ async function fromBytes(build: KernelBuild): Promise<KernelExports> {
   }
 }
 
-/** Which build an instance is: each says so (assembly/math.ts); a module without the export predates the relaxed build. */
+/** Which build an instance is: each says so (assembly/math.ts). */
 export function kernelBuild(exports: KernelExports): KernelBuild {
-  return exports.relaxedSimd?.() ? 'relaxed-simd' : 'simd';
+  return exports.relaxedSimd() ? 'relaxed-simd' : 'simd';
 }

@@ -1,26 +1,12 @@
-// What the op table (table.ts) holds for each kernel: how to gather and pack its weights, how
-// much work it has and how to run part of it. Every other part of the wasm backend — the
-// compiler (compile.ts), the single-op API (ops.ts), the kernel benchmark — reads the table.
-import type { Ops } from '../../backend.js';
-import type { Activation } from '../../../model/layers.js';
-import type { FusedOp } from '../fuse.js';
-import { ACTIVATION_CODES, type KernelExports } from '../module.js';
-import { foldBatchNorm, type BatchNormParams } from '../pack.js';
+// What the op table (table.ts) holds for each kind of fused op on the wasm backend: how to pack its
+// weights, how much work it has and how to run part of it. What a fused op is (its layers, weights
+// and reference composition) is said once, in ../../fused/ops.ts; this is only how wasm runs it.
+// The compiler (compile.ts), the single-op API (ops.ts), the threads and the kernel benchmark read the table.
+import { activationOf, type Activation } from '../../../model/activations.js';
+import type { Kind, OpOf, OpWeights } from '../../fused/ops.js';
+import type { KernelExports } from '../module.js';
 
-/** A step's kind: which kernel runs it. */
-export type Kind = FusedOp['kind'];
-export type OpOf<K extends Kind> = Extract<FusedOp, { kind: K }>;
-
-/** The unpacked weights of one op, as a checkpoint stores them (TF layouts), by role. */
-export interface OpWeights {
-  kernel?: Float32Array;
-  bias?: Float32Array | null;
-  /** Folded into the kernel at pack time. */
-  batchNorm?: BatchNormParams | null;
-  /** Squeeze-excitation's second 1×1 convolution. */
-  expandKernel?: Float32Array;
-  expandBias?: Float32Array;
-}
+export type { Kind, OpOf } from '../../fused/ops.js';
 
 /** Shapes a step runs on: per-image input and output shapes, and how many images. */
 export interface Geometry {
@@ -42,14 +28,12 @@ export interface Operands {
 }
 
 export interface Kernel<K extends Kind> {
-  /** The ops-API ops this kernel computes: their reference implementations are its oracle. */
-  reference: readonly (keyof Ops)[];
-  /** Weight names the op reads, by role (`<layer>/<role>` in a WeightMap). */
-  gather?(op: OpOf<K>, get: (layer: string, role: string) => Float32Array, batchNorm: (layer: string) => BatchNormParams): OpWeights;
-  /** The weights in the layout the kernel reads (pack.ts). */
+  /** The weights (fused/weights.ts, batch norm unfolded) in the layout the kernel reads (layouts.ts). */
   pack?(op: OpOf<K>, w: OpWeights): Float32Array;
   /** Floats of scratch each thread needs. */
   scratchFloats?(op: OpOf<K>): number;
+  /** The kernel may write its output over its first input, when nothing reads that input later. */
+  inPlace?: boolean;
   /** Multiply-adds (or, for kernels without, floats written) of a step: what splitting it must beat. */
   work?(op: OpOf<K>, g: Geometry): number;
   /** Independent parts of the work (rows, images, chunks): run(from, to) covers [from, to). */
@@ -57,27 +41,15 @@ export interface Kernel<K extends Kind> {
   run(k: KernelExports, op: OpOf<K>, g: Geometry, at: Operands, from: number, to: number): void;
 }
 
+/** Entries of the op table for some kinds: what each kernel file exports. */
+export type KernelsOf<K extends Kind> = { readonly [P in K]: Kernel<P> };
+
+/** An activation as the kernels' `act` argument (assembly/math.ts). */
 export function activationCode(activation: Activation = 'none'): number {
-  const code = ACTIVATION_CODES[activation];
-  if (code === undefined) throw new Error(`unknown activation '${String(activation)}' (expected none, swish, sigmoid or relu)`);
-  return code;
+  return activationOf(activation).code;
 }
 
 export const product = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
-
-/** A convolution's weights: its kernel (stored under `role`), its bias if it has one, its batch norm. */
-export function convWeights(
-  op: { layers: readonly { name: string }[]; batchNorm: string | null; useBias?: boolean }, role: 'kernel' | 'depthwise_kernel',
-  get: (layer: string, role: string) => Float32Array, batchNorm: (layer: string) => BatchNormParams,
-): OpWeights {
-  const layer = op.layers[0]!.name;
-  return { kernel: get(layer, role), bias: op.useBias ? get(layer, 'bias') : null, batchNorm: op.batchNorm ? batchNorm(op.batchNorm) : null };
-}
-
-/** The kernel and bias with the batch norm folded in: bn(conv(x) + b) = conv'(x) + b' (pack.ts). */
-export function folded(w: OpWeights): { kernel: Float32Array; bias: Float32Array | null } {
-  return w.batchNorm ? foldBatchNorm(w.kernel!, w.bias ?? null, w.batchNorm) : { kernel: w.kernel!, bias: w.bias ?? null };
-}
 
 /** A convolution's units: the output rows of every image. */
 export const outputRows = (_op: unknown, g: Geometry) => g.batch * g.output[0]!;

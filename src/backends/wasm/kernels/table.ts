@@ -1,36 +1,30 @@
-// The op table: every kernel of the wasm backend by the kind of step it runs. A new op is one
-// entry here (a Kernel, kernel.ts) plus its assembly/ file.
-import type { FusedOp } from '../fuse.js';
+// The op table: every kind of fused op (../../fused/ops.ts) and the wasm kernel that runs it. Each
+// kernel file exports its family's entries; a new op in a family is one entry there plus its
+// assembly/ kernel.
+import type { FusedOp } from '../../fused/ops.js';
 import type { KernelExports } from '../module.js';
 import type { Geometry, Kernel, Kind, Operands } from './kernel.js';
-import { conv2d } from './conv2d.js';
-import { depthwiseConv2d } from './depthwise.js';
-import { activation, add, batchNorm, multiply } from './elementwise.js';
-import { pointwise } from './pointwise.js';
-import { dense, globalAvgPool, softmax } from './reduce.js';
-import { squeezeExcite } from './squeeze-excite.js';
+import { windowKernels } from './window.js';
+import { elementwiseKernels } from './elementwise.js';
+import { pointwiseKernels } from './pointwise.js';
+import { reduceKernels } from './reduce.js';
+import { squeezeExciteKernels } from './squeeze-excite.js';
 
 export const KERNELS: { readonly [K in Kind]: Kernel<K> } = {
-  pointwise,
-  conv2d,
-  depthwiseConv2d,
-  squeezeExcite,
-  batchNorm,
-  activation,
-  add,
-  multiply,
-  globalAvgPool,
-  dense,
-  softmax,
+  ...pointwiseKernels,
+  ...windowKernels,
+  ...squeezeExciteKernels,
+  ...elementwiseKernels,
+  ...reduceKernels,
 };
 
-/** The table entry for a step, typed by its kind. */
+/** The table entry for a kind, typed by it. */
 export function kernelFor<K extends Kind>(kind: K): Kernel<K> {
-  return KERNELS[kind] as Kernel<K>;
+  return KERNELS[kind];
 }
 
 /** Runs a step whole, every unit on this thread. */
 export function runStep(k: KernelExports, op: FusedOp, g: Geometry, at: Operands): void {
-  const kernel = kernelFor(op.kind) as Kernel<Kind>;
-  kernel.run(k, op as never, g, at, 0, kernel.units(op as never, g));
+  const kernel = kernelFor(op.kind);
+  kernel.run(k, op, g, at, 0, kernel.units(op, g));
 }

@@ -1,12 +1,11 @@
 // Packed weights, made once per model: every compiled plan of the same weights (one per input
 // size) shares them, and the last of those plans to be disposed frees them.
-import { getWeight, type WeightMap } from '../../weights/weights.js';
-import type { BatchNormLayer } from '../../model/layers.js';
 import type { Plan } from '../../model/plan.js';
-import type { FusedOp } from './fuse.js';
+import type { WeightMap } from '../../weights/weights.js';
+import { definitionOf, type FusedOp } from '../fused/ops.js';
+import { weightSource } from '../fused/weights.js';
 import type { Heap } from './heap.js';
 import { kernelFor } from './kernels/table.js';
-import type { BatchNormParams } from './pack.js';
 
 export class PackedWeights {
   private readonly blocks = new Map<string, number>();
@@ -17,21 +16,17 @@ export class PackedWeights {
 
   /** Each op's packed weights (0 for an op without), packing those not packed yet. */
   acquire(plan: Plan, ops: readonly FusedOp[]): number[] {
-    const layers = new Map(plan.layers.map((l) => [l.name, l]));
-    const get = (layer: string, role: string) => getWeight(this.weights, `${layer}/${role}`).data;
-    const batchNorm = (layer: string): BatchNormParams => {
-      const bn = layers.get(layer) as BatchNormLayer;
-      return { gamma: get(layer, 'gamma'), beta: get(layer, 'beta'), mean: get(layer, 'moving_mean'), variance: get(layer, 'moving_variance'), epsilon: bn.epsilon };
-    };
+    const source = weightSource(plan, this.weights);
     const offsets = ops.map((op) => {
       const kernel = kernelFor(op.kind);
-      if (!kernel.pack || !kernel.gather) return 0;
-      // what the packed bytes depend on: the op's kind, weights and channels; not the input
-      // size, nor the pads and stride it brings
-      const key = JSON.stringify({ ...op, layers: undefined, inputs: undefined, pads: undefined, stride: undefined });
+      const weights = definitionOf(op.kind).weights;
+      if (!kernel.pack || !weights) return 0;
+      // the packed bytes depend on the op's kind and the weights of its layers, which a plan of
+      // another input size names alike; not on the pads, stride or shapes it brings
+      const key = `${op.kind}:${op.layers.map((l) => l.name).join(',')}`;
       let at = this.blocks.get(key);
       if (at === undefined) {
-        const packed = kernel.pack(op as never, kernel.gather(op as never, get, batchNorm));
+        const packed = kernel.pack(op, weights(op, source));
         at = this.heap.put(packed);
         this.bytes += packed.length * 4;
         this.blocks.set(key, at);

@@ -1,41 +1,6 @@
-// Weight preparation for the wasm kernels: batch norm folded into the preceding convolution,
-// then each kernel's weights packed into the layout its microkernel reads. Packing happens once,
-// at compile (or per call for single ops); the layouts below are the contract with assembly/.
-
-/** Batch norm statistics of one layer, per channel. */
-export interface BatchNormParams {
-  gamma: Float32Array;
-  beta: Float32Array;
-  mean: Float32Array;
-  variance: Float32Array;
-  epsilon: number;
-}
-
-/** y = x·scale + shift with scale = γ/√(var + ε), shift = β − mean·scale, in float64. */
-export function batchNormAffine(bn: BatchNormParams): { scale: Float64Array; shift: Float64Array } {
-  const c = bn.gamma.length;
-  const scale = new Float64Array(c), shift = new Float64Array(c);
-  for (let i = 0; i < c; i++) {
-    scale[i] = bn.gamma[i]! / Math.sqrt(bn.variance[i]! + bn.epsilon);
-    shift[i] = bn.beta[i]! - bn.mean[i]! * scale[i]!;
-  }
-  return { scale, shift };
-}
-
-/**
- * bn(conv(x) + b) = conv'(x) + b' with conv' = conv·scale per output channel and
- * b' = b·scale + shift. The output channel is the kernel's fastest axis in every TF layout
- * we fold into (HWIO conv, [kh, kw, C, 1] depthwise), so it is index % channels.
- */
-export function foldBatchNorm(kernel: Float32Array, bias: Float32Array | null, bn: BatchNormParams): { kernel: Float32Array; bias: Float32Array } {
-  const { scale, shift } = batchNormAffine(bn);
-  const c = scale.length;
-  const folded = new Float32Array(kernel.length);
-  for (let i = 0; i < kernel.length; i++) folded[i] = kernel[i]! * scale[i % c]!;
-  const b = new Float32Array(c);
-  for (let i = 0; i < c; i++) b[i] = (bias ? bias[i]! : 0) * scale[i]! + shift[i]!;
-  return { kernel: folded, bias: b };
-}
+// The layouts the wasm kernels read their weights in (batch norm already folded: fused/weights.ts).
+// Packing happens once per model (packed-weights.ts), or per call for single ops; each layout below is
+// the contract with its assembly/ kernel.
 
 const roundUp = (n: number, m: number) => Math.ceil(n / m) * m;
 

@@ -1,0 +1,258 @@
+// What a compiled backend runs: fused ops. A fused op is a run of Keras layers of the plan computed
+// as one kernel call (a convolution with its batch norm, activation and residual add; the whole
+// squeeze-excitation; or one layer alone), named after its last layer, the name its output is
+// dumped under. This file is the whole vocabulary: for each kind, its fields (the description
+// below), which layers it takes (its fusion rule, `match`), the weights it reads (`weights`) and
+// what it equals when composed from the ops API (`reference`, the oracle every backend's kernel is
+// tested against). A compiled backend (wasm, webgpu) supplies only a kernel per kind.
+//
+// Words used around it: a *step* is one fused op inside a compiled model, with its shapes and
+// buffers; a backend's *kernel* is what runs a step; *packing* lays a step's weights out for that kernel.
+import type { Ops } from '../backend.js';
+import type { Activation } from '../../model/activations.js';
+import { convOutputSize, type Conv2DLayer, type Layer, type Pads } from '../../model/layers.js';
+import { Tensor } from '../../tensor/tensor.js';
+import { isPointwise, singleLayer, type Matcher } from './match.js';
+import { convWeights, type OpWeights, type WeightSource } from './weights.js';
+
+export { isPointwise } from './match.js';
+export type { OpWeights } from './weights.js';
+
+/** [height, width] of a convolution's kernel. */
+export type KernelSize = readonly [number, number];
+
+interface Common {
+  /** The Keras name of the op's last layer: its output's name. */
+  name: string;
+  /** Values it reads, by the layer that made them ('input' for the network's input). */
+  inputs: readonly string[];
+  /** The Keras layers it stands for, in order (none for a single call of the ops API). */
+  layers: readonly Layer[];
+}
+
+/** A convolution's epilogue: its bias, its batch norm (folded into the weights when packed), its activation. */
+interface Epilogue {
+  activation: Activation;
+  useBias: boolean;
+  /** The batch-norm layer it absorbed, or null. */
+  batchNorm: string | null;
+}
+
+export type FusedOp =
+  | (Common & Epilogue & { kind: 'conv2d'; kernel: KernelSize; stride: number; pads: Pads; cin: number; cout: number })
+  /** A 1×1 convolution, stride 1, no pads; a second input is the residual added in its store. */
+  | (Common & Epilogue & { kind: 'pointwise'; cin: number; cout: number })
+  | (Common & Epilogue & { kind: 'depthwiseConv2d'; kernel: KernelSize; stride: number; pads: Pads; c: number })
+  /** x · sigmoid(expand(swish(reduce(mean over h, w of x)))), per image and channel. */
+  | (Common & { kind: 'squeezeExcite'; c: number; cse: number; reduce: string; expand: string; actReduce: Activation; actExpand: Activation })
+  | (Common & { kind: 'batchNorm' })
+  | (Common & { kind: 'activation'; activation: Activation })
+  | (Common & { kind: 'globalAvgPool' })
+  /** x [N, H, W, C] times a gate [N, C]. */
+  | (Common & { kind: 'multiply' })
+  | (Common & { kind: 'add' })
+  | (Common & { kind: 'dense'; k: number; n: number; activation: Activation })
+  /** Only as a single call of the ops API: no plan has one. */
+  | (Common & { kind: 'softmax' });
+
+export type Kind = FusedOp['kind'];
+export type OpOf<K extends Kind> = Extract<FusedOp, { kind: K }>;
+
+export interface FusedOpDefinition<K extends Kind> {
+  /** The fusion rule: the op that starts at a layer, with the layers it takes (match.ts). */
+  match?: Matcher<OpOf<K>>;
+  /** Its output's shape for one image, from its first input's (both without the batch dimension). */
+  outputShape(op: OpOf<K>, input: readonly number[]): number[];
+  /** Its weights by role, as the checkpoint stores them (TF layouts), batch norm unfolded. */
+  weights?(op: OpOf<K>, source: WeightSource): OpWeights;
+  /** The op composed from the ops API, layer by layer: what its kernels must compute. */
+  reference(ops: Ops, op: OpOf<K>, inputs: readonly Tensor[], w: OpWeights): Tensor;
+}
+
+const UNIT = { strides: 1, pads: [0, 0, 0, 0] as Pads };
+
+/** [oh, ow] of a window of `kernel` sliding with `stride` over input [h, w, …] padded by `pads`. */
+function windowOutput(op: { kernel: KernelSize; stride: number; pads: Pads }, [h, w]: readonly number[]): [number, number] {
+  const [top, left, bottom, right] = op.pads;
+  return [convOutputSize(h!, op.kernel[0], op.stride, top, bottom), convOutputSize(w!, op.kernel[1], op.stride, left, right)];
+}
+const same = (_op: unknown, input: readonly number[]) => [...input];
+
+const vector = (values: Float32Array) => new Tensor([values.length], values);
+const optional = (values: Float32Array | null | undefined) => (values ? vector(values) : null);
+
+/** conv → batch norm → activation (→ residual add), each layer by its reference op. */
+function epilogue(ops: Ops, op: Epilogue, y: Tensor, w: OpWeights, residual?: Tensor): Tensor {
+  const bn = w.batchNorm;
+  if (bn) y = ops.batchNorm(y, vector(bn.gamma), vector(bn.beta), vector(bn.mean), vector(bn.variance), bn.epsilon);
+  if (op.activation !== 'none') y = ops.activation(y, op.activation);
+  return residual ? ops.add(y, residual) : y;
+}
+
+/**
+ * conv → batch norm → activation, the batch norm folded into the conv's weights when packed; a
+ * pointwise conv also takes [dropout →] add(this, residual), the residual joining its store. A layer
+ * joins only when it is its predecessor's sole reader, so every value another layer needs stays whole.
+ */
+function convMatcher<K extends 'conv2d' | 'pointwise' | 'depthwiseConv2d'>(kind: K): Matcher<OpOf<K>> {
+  return (ctx, i) => {
+    const l = ctx.layers[i]!;
+    if (l.kind !== 'conv2d' && l.kind !== 'depthwiseConv2d') return undefined;
+    if ((kind === 'depthwiseConv2d') !== (l.kind === 'depthwiseConv2d')) return undefined;
+    const pointwise = l.kind === 'conv2d' && isPointwise(l.kernel, l.stride, l.pads);
+    if (kind !== 'depthwiseConv2d' && pointwise !== (kind === 'pointwise')) return undefined;
+    const group: Layer[] = [l];
+    let activation: Activation = l.kind === 'conv2d' ? l.activation : 'none';
+    let batchNorm: string | null = null;
+    let next = ctx.follows(i + 1, l.name);
+    if (next?.kind === 'batchNorm' && activation === 'none') {
+      batchNorm = next.name;
+      group.push(next);
+      next = ctx.follows(i + group.length, next.name);
+    }
+    if (next?.kind === 'activation' && activation === 'none') {
+      activation = next.activation;
+      group.push(next);
+    }
+    const inputs = [ctx.resolve(l.inputs[0]!)];
+    if (pointwise) {
+      let last = group.at(-1)!.name;
+      let j = i + group.length;
+      const drop = ctx.follows(j, last);
+      if (drop?.kind === 'dropout') {
+        last = drop.name;
+        j++;
+      }
+      const add = ctx.layers[j];
+      if (add?.kind === 'add' && add.inputs.length === 2 && add.inputs.includes(last) && ctx.readers(last) === 1) {
+        if (drop) group.push(drop);
+        group.push(add);
+        inputs.push(ctx.resolve(add.inputs[0] === last ? add.inputs[1]! : add.inputs[0]!));
+      }
+    }
+    const channels = ctx.shapeOf(l.inputs[0]!)[2]!;
+    const common = { name: group.at(-1)!.name, inputs, layers: group, activation, batchNorm };
+    const kernel = [l.kernel, l.kernel] as const;
+    const op = l.kind === 'depthwiseConv2d'
+      ? { kind: 'depthwiseConv2d' as const, ...common, kernel, stride: l.stride, pads: l.pads, c: channels, useBias: false }
+      : pointwise
+        ? { kind: 'pointwise' as const, ...common, cin: channels, cout: l.filters, useBias: l.useBias }
+        : { kind: 'conv2d' as const, ...common, kernel, stride: l.stride, pads: l.pads, cin: channels, cout: l.filters, useBias: l.useBias };
+    return { op: op as OpOf<K>, taken: group.length };
+  };
+}
+
+/** se_squeeze(X) → se_reshape → se_reduce (1×1, bias) → se_expand (1×1, bias) → se_excite(X, expand). */
+const squeezeExciteMatcher: Matcher<OpOf<'squeezeExcite'>> = (ctx, i) => {
+  const squeeze = ctx.layers[i]!;
+  if (squeeze.kind !== 'globalAvgPool') return undefined;
+  const x = squeeze.inputs[0]!;
+  const reshape = ctx.follows(i + 1, squeeze.name);
+  const reduce = reshape && ctx.follows(i + 2, reshape.name);
+  const expand = reduce && ctx.follows(i + 3, reduce.name);
+  const excite = ctx.layers[i + 4];
+  const unitConv = (l: Layer | undefined): l is Conv2DLayer => l?.kind === 'conv2d' && isPointwise(l.kernel, l.stride, l.pads) && l.useBias;
+  if (reshape?.kind !== 'reshape' || !unitConv(reduce) || !unitConv(expand) || excite?.kind !== 'multiply') return undefined;
+  if (excite.inputs[0] !== x || excite.inputs[1] !== expand.name) return undefined;
+  const layers = [squeeze, reshape, reduce, expand, excite];
+  return {
+    op: { kind: 'squeezeExcite', name: excite.name, inputs: [ctx.resolve(x)], layers, c: expand.filters, cse: reduce.filters,
+      reduce: reduce.name, expand: expand.name, actReduce: reduce.activation, actExpand: expand.activation },
+    taken: layers.length,
+  };
+};
+
+/**
+ * Every kind, in the order its fusion rule is tried at each layer: the fused patterns first, then
+ * the single layers. A new fused op is its variant above and one entry here.
+ */
+export const FUSED_OPS: { readonly [K in Kind]: FusedOpDefinition<K> } = {
+  pointwise: {
+    match: convMatcher('pointwise'),
+    outputShape: (op, [h, w]) => [h!, w!, op.cout],
+    weights: (op, source) => convWeights(op, 'kernel', source),
+    reference: (ops, op, [x, residual], w) =>
+      epilogue(ops, op, ops.conv2d(x!, new Tensor([1, 1, op.cin, op.cout], w.kernel!), optional(w.bias), UNIT), w, residual),
+  },
+  conv2d: {
+    match: convMatcher('conv2d'),
+    outputShape: (op, input) => [...windowOutput(op, input), op.cout],
+    weights: (op, source) => convWeights(op, 'kernel', source),
+    reference: (ops, op, [x], w) =>
+      epilogue(ops, op, ops.conv2d(x!, new Tensor([...op.kernel, op.cin, op.cout], w.kernel!), optional(w.bias), { strides: op.stride, pads: op.pads }), w),
+  },
+  depthwiseConv2d: {
+    match: convMatcher('depthwiseConv2d'),
+    outputShape: (op, input) => [...windowOutput(op, input), op.c],
+    weights: (op, source) => convWeights(op, 'depthwise_kernel', source),
+    reference: (ops, op, [x], w) =>
+      epilogue(ops, op, ops.depthwiseConv2d(x!, new Tensor([...op.kernel, op.c, 1], w.kernel!), optional(w.bias), { strides: op.stride, pads: op.pads }), w),
+  },
+  squeezeExcite: {
+    match: squeezeExciteMatcher,
+    outputShape: same,
+    weights: (op, { get }) => ({
+      kernel: get(op.reduce, 'kernel'), bias: get(op.reduce, 'bias'), expandKernel: get(op.expand, 'kernel'), expandBias: get(op.expand, 'bias'),
+    }),
+    // se_squeeze → se_reshape → se_reduce (1×1, bias) → se_expand (1×1, bias) → se_excite
+    reference: (ops, op, [x], w) => {
+      const n = x!.shape[0]!;
+      const squeezed = ops.globalAvgPool(x!).reshape([n, 1, 1, op.c]);
+      const reduced = ops.conv2d(squeezed, new Tensor([1, 1, op.c, op.cse], w.kernel!), vector(w.bias!), { ...UNIT, activation: op.actReduce });
+      const gate = ops.conv2d(reduced, new Tensor([1, 1, op.cse, op.c], w.expandKernel!), vector(w.expandBias!), { ...UNIT, activation: op.actExpand });
+      return ops.mul(x!, gate);
+    },
+  },
+  batchNorm: {
+    outputShape: same,
+    match: singleLayer<OpOf<'batchNorm'>>('batchNorm', (l) => (l.kind === 'batchNorm' ? {} : undefined)),
+    weights: (op, { batchNorm }) => ({ batchNorm: batchNorm(op.layers[0]!.name) }),
+    reference: (ops, _op, [x], w) => {
+      const bn = w.batchNorm!;
+      return ops.batchNorm(x!, vector(bn.gamma), vector(bn.beta), vector(bn.mean), vector(bn.variance), bn.epsilon);
+    },
+  },
+  activation: {
+    outputShape: same,
+    match: singleLayer<OpOf<'activation'>>('activation', (l) => (l.kind === 'activation' ? { activation: l.activation } : undefined)),
+    reference: (ops, op, [x]) => ops.activation(x!, op.activation),
+  },
+  globalAvgPool: {
+    outputShape: (_op, input) => [input.at(-1)!],
+    match: singleLayer<OpOf<'globalAvgPool'>>('globalAvgPool', (l) => (l.kind === 'globalAvgPool' ? {} : undefined)),
+    reference: (ops, _op, [x]) => ops.globalAvgPool(x!),
+  },
+  multiply: {
+    outputShape: same,
+    match: singleLayer<OpOf<'multiply'>>('multiply', (l) => (l.kind === 'multiply' ? {} : undefined)),
+    reference: (ops, _op, [x, gate]) => ops.mul(x!, gate!),
+  },
+  add: {
+    outputShape: same,
+    match: singleLayer<OpOf<'add'>>('add', (l) => (l.kind === 'add' ? {} : undefined)),
+    reference: (ops, _op, [a, b]) => ops.add(a!, b!),
+  },
+  dense: {
+    outputShape: (op) => [op.n],
+    match: singleLayer<OpOf<'dense'>>('dense', (l, shapeOf) => (l.kind === 'dense' ? { k: shapeOf(l.inputs[0]!).at(-1)!, n: l.units, activation: l.activation } : undefined)),
+    weights: (op, { get }) => ({ kernel: get(op.name, 'kernel'), bias: get(op.name, 'bias') }),
+    reference: (ops, op, [x], w) => {
+      const y = ops.dense(x!, new Tensor([op.k, op.n], w.kernel!), optional(w.bias));
+      return op.activation === 'none' ? y : ops.activation(y, op.activation);
+    },
+  },
+  softmax: {
+    outputShape: same,
+    reference: (ops, _op, [x]) => ops.softmax(x!),
+  },
+};
+
+/** The definition of an op's kind, typed by it. */
+export function definitionOf<K extends Kind>(kind: K): FusedOpDefinition<K> {
+  return FUSED_OPS[kind];
+}
+
+/** The fused op composed from the ops API: each of its layers by its reference op, in order. */
+export function referenceOf(ops: Ops, op: FusedOp, inputs: readonly Tensor[], w: OpWeights): Tensor {
+  return definitionOf(op.kind).reference(ops, op, inputs, w);
+}
