@@ -143,8 +143,8 @@ export class EfficientNet {
     let entry = this.compiled.get(key);
     if (!entry) {
       if (h !== w) throw new Error(`input must be square, got ${h}×${w}`);
-      const { coefficients, numClasses, includeTop, padding, epsilon } = this.plan;
-      const plan = buildPlan(coefficients, { resolution: h, numClasses: includeTop ? numClasses : undefined, includeTop, padding, epsilon });
+      const { coefficients, numClasses, includeTop, padding, epsilon, limits } = this.plan;
+      const plan = buildPlan(coefficients, { resolution: h, numClasses: includeTop ? numClasses : undefined, includeTop, padding, epsilon, limits });
       // the weights were prepared (packed) for the first size: a new size only plans its arena
       const share = this.compiled.values().next().value?.model;
       entry = { plan, model: this.backend.compile(plan, this.weights, { share }) };

@@ -69,13 +69,26 @@ export interface Step {
 export interface CompiledModel {
   /** What a run executes, in order; `dump` and `profile` report per step. */
   readonly steps: readonly Step[];
+  /** The run, synchronously: on the CPU backends; webgpu throws one line naming `predict`. */
   run(x: Tensor, options?: RunOptions): Tensor;
-  /** Times each step on the first image of x, keeping each step's fastest of `repeats` runs. */
+  /** The run, awaited: the one call that works on every backend. */
+  predict(x: Tensor, options?: RunOptions): Promise<Tensor>;
+  /** Times each step on the first image of x, keeping each step's fastest of `repeats` runs (CPU backends). */
   profile(x: Tensor, repeats?: number): StepProfile[];
+  /** The same timings, awaited: on every backend (webgpu times its steps on the GPU where it can). */
+  profileAsync(x: Tensor, repeats?: number): Promise<StepProfile[]>;
   dispose?(): void;
 }
 
-export type BackendName = 'reference' | 'wasm';
+/** A CPU backend's compiled model given the awaited calls every compiled model has. */
+export function withAwaitedCalls<M extends Omit<CompiledModel, 'predict' | 'profileAsync'>>(model: M): NoInfer<M> & CompiledModel {
+  return Object.assign(model, {
+    predict: async (x: Tensor, options?: RunOptions) => model.run(x, options),
+    profileAsync: async (x: Tensor, repeats?: number) => model.profile(x, repeats),
+  });
+}
+
+export type BackendName = 'reference' | 'wasm' | 'webgpu';
 
 export interface BackendOptions {
   /**

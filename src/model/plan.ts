@@ -47,6 +47,8 @@ export interface Plan {
   endpoints: { pooled: string; stages: readonly string[] };
   padding: PaddingMode;
   epsilon: number;
+  /** The limits it was planned under (PlanOptions.limits): a plan of this network for another input size keeps them. */
+  limits?: Partial<Limits>;
   inputShape: readonly number[];
   layers: readonly Layer[];
   stages: readonly StageSummary[];
@@ -110,6 +112,7 @@ export function buildPlan(variant: Variant, options: PlanOptions = {}): Plan {
     endpoints: { pooled: 'avg_pool', stages: stageEnds(layers, stages) },
     padding,
     epsilon,
+    limits: options.limits,
     inputShape: [resolution, resolution, 3],
     layers,
     stages,

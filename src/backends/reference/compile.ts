@@ -1,4 +1,4 @@
-import type { CompiledModel, Ops, RunOptions, StepProfile } from '../backend.js';
+import { withAwaitedCalls, type CompiledModel, type Ops, type RunOptions, type StepProfile } from '../backend.js';
 import { efficientNet, type Net } from '../../model/forward.js';
 import { convPads, type Activation, type PaddingMode, type Pads } from '../../model/layers.js';
 import type { Plan } from '../../model/plan.js';
@@ -86,7 +86,7 @@ export function compileReference(ops: Ops, plan: Plan, weights: WeightMap): Comp
     }
     return efficientNet(new TensorNet(ops, weights, plan.padding, plan.epsilon, tap), x, plan.architecture);
   };
-  return {
+  return withAwaitedCalls({
     steps: plan.layers.map((l) => ({ name: l.name, layers: [l.name] })),
     run(x: Tensor, options: RunOptions = {}): Tensor {
       const wanted = options.dumpLayers && new Set(options.dumpLayers);
@@ -109,5 +109,5 @@ export function compileReference(ops: Ops, plan: Plan, weights: WeightMap): Comp
       }
       return plan.layers.map((l, i) => ({ name: l.name, ms: best[i]!, macs: l.macs }));
     },
-  };
+  });
 }

@@ -1,4 +1,4 @@
-import type { CompileOptions, CompiledModel, RunOptions, StepProfile } from '../backend.js';
+import { withAwaitedCalls, type CompileOptions, type CompiledModel, type RunOptions, type StepProfile } from '../backend.js';
 import type { Plan } from '../../model/plan.js';
 import { Tensor, sizeOf } from '../../tensor/tensor.js';
 import { checkWeights, type WeightMap } from '../../weights/weights.js';
@@ -100,12 +100,18 @@ export function compileWasm(heap: Heap, plan: Plan, weights: WeightMap, options:
     if (pool) pool.step(heap.kernels, op, g, arena.operands[s]!);
     else runStep(heap.kernels, op, g, arena.operands[s]!);
   };
-  // every step of a pass, in order: with a pool, the workers follow (pool.begin)
+  // every step of a pass, in order: with a pool, the workers follow (pool.begin); an error anywhere
+  // in the pass (a kernel, a dump callback) abandons it with every worker out of it (pool.abort)
   const pass = (batch: number, after?: (s: number) => void) => {
     pool?.begin(program, batch);
-    for (let s = 0; s < ops.length; s++) {
-      step(s, batch);
-      after?.(s);
+    try {
+      for (let s = 0; s < ops.length; s++) {
+        step(s, batch);
+        after?.(s);
+      }
+    } catch (e) {
+      pool?.abort();
+      throw e;
     }
     pool?.end();
   };
@@ -123,7 +129,7 @@ export function compileWasm(heap: Heap, plan: Plan, weights: WeightMap, options:
     }
   };
 
-  return {
+  return withAwaitedCalls({
     ops,
     packed,
     batchCapacity,
@@ -177,5 +183,5 @@ export function compileWasm(heap: Heap, plan: Plan, weights: WeightMap, options:
       packed.release();
       pool?.forget(program);
     },
-  };
+  });
 }

@@ -1,8 +1,8 @@
 import type { KernelExports } from '../module.js';
 import { kernelFor } from '../kernels/table.js';
-import type { Geometry, Kernel, Kind, Operands } from '../kernels/kernel.js';
-import type { FusedOp } from '../fuse.js';
-import { CONTROL_INTS, DONE, FAILED, GO, isParallel, share, threadCanBlock, waitWhile, type FromWorker, type ThreadStep, type ToWorker } from './protocol.js';
+import type { Geometry, Operands } from '../kernels/kernel.js';
+import type { FusedOp } from '../../fused/ops.js';
+import { CONTROL_INTS, DONE, FAILED, GO, LEFT, STOP, isParallel, share, threadCanBlock, waitWhile, type FromWorker, type ThreadStep, type ToWorker } from './protocol.js';
 import type { Spawn, ThreadPort } from './spawn.js';
 
 let nextProgram = 1;
@@ -28,8 +28,10 @@ const AFTERWARDS = 'create the backend again (new workers) and compile the model
  * The caller's side of a wasm backend's threads: `threads − 1` workers on the same shared
  * memory, started once. The caller's thread is thread 0: it runs share 0 of each parallel
  * step itself, then waits for the others (Atomics.wait, or spinning on a browser's main
- * thread, which may not block), so `run` stays synchronous. A pool that lost a worker is
- * broken for good: every later pass throws the line that says why.
+ * thread, which may not block), so `run` stays synchronous. A pass that throws anywhere is
+ * abandoned (`abort`): every worker leaves it before the error reaches the caller, so the next pass
+ * starts in step. A pool that lost a worker is broken for good: every later pass throws the line
+ * that says why.
  */
 export class ThreadPool {
   private readonly ports: ThreadPort[] = [];
@@ -92,6 +94,8 @@ export class ThreadPool {
   begin(id: number, batch: number): void {
     if (this.why) throw new Error(this.why);
     this.failed = '';
+    Atomics.store(this.control, STOP, 0);
+    Atomics.store(this.control, LEFT, 0);
     const go = Atomics.load(this.control, GO);
     for (const p of this.ports) p.post({ type: 'run', id, batch, go } satisfies ToWorker);
   }
@@ -102,38 +106,55 @@ export class ThreadPool {
    */
   step(kernels: KernelExports, op: FusedOp, g: Geometry, at: Operands): void {
     const kernel = kernelFor(op.kind);
-    const units = kernel.units(op as never, g);
-    if (!isParallel(kernel as Kernel<Kind>, op, g, units, this.threads)) {
-      kernel.run(kernels, op as never, g, at, 0, units);
+    const units = kernel.units(op, g);
+    if (!isParallel(kernel, op, g, units, this.threads)) {
+      kernel.run(kernels, op, g, at, 0, units);
       return;
     }
     Atomics.store(this.control, DONE, 0);
     Atomics.add(this.control, GO, 1);
     Atomics.notify(this.control, GO);
     const [from, to] = share(units, 0, this.threads);
-    try {
-      kernel.run(kernels, op as never, g, at, from, to);
-    } catch (e) {
-      // the workers are mid-pass and would take the next pass's steps for this one's
-      this.break(`the caller's share of step ${op.name} failed (${(e as Error).message}); ${AFTERWARDS}`);
-      throw e;
-    }
-    // bounded by progress, not by the step's length: a slow machine still gets through (an exit
-    // event cannot arrive while this thread waits, so the stall is the only sign of a dead worker here)
-    for (let done = Atomics.load(this.control, DONE); done < this.threads - 1; done = Atomics.load(this.control, DONE)) {
-      if (!waitWhile(this.control, DONE, done, this.canBlock, performance.now() + stallMs)) {
-        const seconds = Math.round(stallMs / 100) / 10;
-        this.break(`a worker thread of the wasm backend stopped responding in step ${op.name} (${this.threads - 1 - done} of ${this.threads - 1} not done after ${seconds} s); ${AFTERWARDS}`);
-        throw new Error(this.why);
-      }
-    }
+    // if this throws, the pass's abort() lets the workers finish their shares and leave
+    kernel.run(kernels, op, g, at, from, to);
+    this.await(DONE, `in step ${op.name}`);
     // the pass goes on, so that every worker reaches its end; end() reports
     if (Atomics.exchange(this.control, FAILED, 0) !== 0) this.failed ||= op.name;
   }
 
-  /** Ends a pass: throws if a worker's kernel failed in it. */
+  /** Ends a pass once every worker has left it; throws if a worker's kernel failed in it. */
   end(): void {
+    this.await(LEFT, 'at the end of a pass');
     if (this.failed) throw new Error(`a worker thread failed in step ${this.failed}`);
+  }
+
+  /**
+   * Abandons a pass after an error anywhere in it (a kernel, a dump callback, a copy): the workers
+   * are woken with STOP set and leave the pass, and this returns once all have, so the next pass
+   * starts with every thread in step. A broken pool has no workers to wait for.
+   */
+  abort(): void {
+    if (this.why) return;
+    Atomics.store(this.control, STOP, 1);
+    Atomics.add(this.control, GO, 1);
+    Atomics.notify(this.control, GO);
+    this.await(LEFT, 'leaving an abandoned pass');
+    Atomics.store(this.control, FAILED, 0);
+  }
+
+  /**
+   * Waits until every worker has counted itself into control[index]. Bounded by progress, not by
+   * the step's length, so a slow machine still gets through; an exit event cannot arrive while this
+   * thread waits, so a stall is the only sign of a dead worker here, and it breaks the pool.
+   */
+  private await(index: number, where: string): void {
+    for (let done = Atomics.load(this.control, index); done < this.threads - 1; done = Atomics.load(this.control, index)) {
+      if (!waitWhile(this.control, index, done, this.canBlock, performance.now() + stallMs)) {
+        const seconds = Math.round(stallMs / 100) / 10;
+        this.break(`a worker thread of the wasm backend stopped responding ${where} (${this.threads - 1 - done} of ${this.threads - 1} not done after ${seconds} s); ${AFTERWARDS}`);
+        throw new Error(this.why);
+      }
+    }
   }
 
   terminate(): void {

@@ -2,13 +2,20 @@
 // thread starts each parallel step by bumping GO; each worker runs its share of the step's units
 // and counts itself into DONE; the caller runs share 0, then waits until every worker is done.
 // Every thread sees the same linear memory, so a step's output is its parts, written in place.
-import type { FusedOp } from '../fuse.js';
-import type { Geometry, Kernel, Kind, Operands } from '../kernels/kernel.js';
+// A pass ends when every worker has counted itself into LEFT: after its last parallel step, or at
+// once when it wakes to find STOP set, which the caller sets (and wakes it with one more GO) when
+// anything in the pass threw. So no worker is ever still inside an old pass when a new one begins.
+import type { FusedOp } from '../../fused/ops.js';
+import type { Geometry, Kernel, Operands } from '../kernels/kernel.js';
 
 export const GO = 0;
 export const DONE = 1;
 /** Set by a worker whose kernel threw; the caller reports it. */
 export const FAILED = 2;
+/** Set by the caller to abandon the pass: workers leave it instead of taking the next step. */
+export const STOP = 3;
+/** Workers that have left the current pass. */
+export const LEFT = 4;
 export const CONTROL_INTS = 16;
 
 /** One step as a worker runs it: the op (without its Keras layers), shapes per image, operands. */
@@ -40,8 +47,8 @@ export function share(units: number, t: number, threads: number): [number, numbe
 const PARALLEL_WORK = 131072;
 
 /** Whether a step of `units` units is split across threads; the caller and every worker decide alike. */
-export function isParallel(kernel: Kernel<Kind>, op: FusedOp, g: Geometry, units: number, threads: number): boolean {
-  const work = kernel.work?.(op as never, g) ?? g.batch * g.output.reduce((a, b) => a * b, 1);
+export function isParallel(kernel: Kernel<FusedOp['kind']>, op: FusedOp, g: Geometry, units: number, threads: number): boolean {
+  const work = kernel.work?.(op, g) ?? g.batch * g.output.reduce((a, b) => a * b, 1);
   return units >= threads && work >= PARALLEL_WORK;
 }
 

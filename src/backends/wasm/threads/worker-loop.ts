@@ -3,8 +3,7 @@
 // sent, and for each run takes its share of every parallel step (protocol.ts).
 import type { KernelExports } from '../module.js';
 import { kernelFor } from '../kernels/table.js';
-import type { Kernel, Kind } from '../kernels/kernel.js';
-import { DONE, FAILED, GO, isParallel, share, waitWhile, type FromWorker, type ThreadStep, type ToWorker } from './protocol.js';
+import { DONE, FAILED, GO, LEFT, STOP, isParallel, share, waitWhile, type FromWorker, type ThreadStep, type ToWorker } from './protocol.js';
 
 export function workerLoop(post: (message: FromWorker) => void): (message: ToWorker) => Promise<void> {
   let kernels: KernelExports | undefined;
@@ -46,19 +45,21 @@ export function workerLoop(post: (message: FromWorker) => void): (message: ToWor
         for (const step of program.steps) {
           const kernel = kernelFor(step.op.kind);
           const g = { batch: message.batch, input: step.input, output: step.output };
-          const units = kernel.units(step.op as never, g);
-          if (!isParallel(kernel as Kernel<Kind>, step.op, g, units, threads)) continue;
+          const units = kernel.units(step.op, g);
+          if (!isParallel(kernel, step.op, g, units, threads)) continue;
           waitWhile(control, GO, go, true);
           go++;
+          if (Atomics.load(control, STOP)) break;
           try {
             const [from, to] = share(units, index, threads);
             const at = { ...step.operands, scratch: step.operands.scratch + index * program.scratchBytes };
-            if (to > from) kernel.run(kernels!, step.op as never, g, at, from, to);
+            if (to > from) kernel.run(kernels!, step.op, g, at, from, to);
           } catch {
             Atomics.store(control, FAILED, 1);
           }
           if (Atomics.add(control, DONE, 1) + 1 === threads - 1) Atomics.notify(control, DONE);
         }
+        if (Atomics.add(control, LEFT, 1) + 1 === threads - 1) Atomics.notify(control, LEFT);
       }
     }
   };
