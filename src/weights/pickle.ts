@@ -53,6 +53,8 @@ export interface PickleLimits {
 export const PICKLE_LIMITS: PickleLimits = { maxBytes: 64 * 2 ** 20, maxMemo: 2 ** 22, maxStack: 2 ** 20, maxMarks: 256, maxDepth: 64 };
 
 const MARK = Symbol('mark');
+/** Longest dict key kept as text (a state dict's keys are module paths, far shorter). */
+const MAX_KEY = 1024;
 
 function latin1(b: Uint8Array): string {
   let s = '';
@@ -155,10 +157,27 @@ export function unpickleAt(bytes: Uint8Array, start: number, name: string, optio
     if (v === undefined) fail(`memo index ${index} read before it was written, at byte ${pos}`);
     push(v!);
   };
+  // A tuple key is kept as its text, `(a, b)`. Tuples shared through the memo can make that text
+  // exponentially longer than the file ((t, t) of (t, t) …), so each tuple's length is worked out
+  // once, from its members' lengths, and a key longer than MAX_KEY is refused before any text is made.
+  const keyLength = new WeakMap<object, number>();
+  const lengthOf = (k: PyValue): number => {
+    if (!Array.isArray(k)) return String(k).length;
+    let n = keyLength.get(k);
+    if (n === undefined) {
+      n = 2 + Math.max(0, 2 * (k.length - 1));
+      for (const x of k) n = Math.min(n + lengthOf(x), MAX_KEY + 1);
+      keyLength.set(k, n);
+    }
+    return n;
+  };
   const key = (k: PyValue): PyKey => {
     if (k === null || ['string', 'number', 'bigint', 'boolean'].includes(typeof k)) return k as PyKey;
-    if (Array.isArray(k) && Object.isFrozen(k)) return `(${k.map((x) => String(key(x))).join(', ')})`;
-    return fail(`unhashable dict key at byte ${pos - 1}`);
+    if (!Array.isArray(k) || !Object.isFrozen(k) || k.some((x) => typeof x === 'object' && x !== null && !(Array.isArray(x) && Object.isFrozen(x)))) {
+      return fail(`unhashable dict key at byte ${pos - 1}`);
+    }
+    if (lengthOf(k) > MAX_KEY) fail(`a tuple dict key longer than ${MAX_KEY} characters at byte ${pos - 1}`);
+    return `(${k.map((x) => String(key(x))).join(', ')})`;
   };
   const setItems = (dict: PyValue, items: PyValue[]) => {
     if (!(dict instanceof PyDict)) fail(`SETITEM(S) on something that is not a dict, at byte ${pos - 1}`);

@@ -1,3 +1,4 @@
+import { escapeText } from '../limits.js';
 import { CheckpointError } from './source.js';
 
 // The zip container as torch.save writes it (PyTorch's miniz writer, level 0): stored entries only,
@@ -24,7 +25,11 @@ export function isZip(bytes: Uint8Array): boolean {
   return bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04;
 }
 
-/** The entries of a zip of stored (uncompressed) files, by name, as views into `bytes`; CRC-32 checked. */
+/**
+ * The entries of a zip of stored (uncompressed) files, by name, as views into `bytes`; CRC-32 checked.
+ * Entries must follow one another, in the central directory's order, before it: no two share a byte,
+ * so reading and checking them all touches each byte of the file at most once.
+ */
 export function readZip(bytes: Uint8Array, name: string, limits: ZipLimits = ZIP_LIMITS): Map<string, Uint8Array> {
   const fail = (why: string): never => {
     throw new CheckpointError(`${name}: ${why}`);
@@ -65,6 +70,8 @@ export function readZip(bytes: Uint8Array, name: string, limits: ZipLimits = ZIP
   const entries = new Map<string, Uint8Array>();
   const utf8 = new TextDecoder('utf-8', { fatal: false });
   let at = cdOffset;
+  // where the previous entry's data ended: the next local header may not start before it
+  let floor = 0;
   for (let i = 0; i < count; i++) {
     if (at + 46 > cdOffset + cdSize || u32(at) !== CENTRAL) fail(`zip central directory entry ${i} is damaged`);
     const flags = u16(at + 8);
@@ -79,6 +86,7 @@ export function readZip(bytes: Uint8Array, name: string, limits: ZipLimits = ZIP
     const next = at + 46 + nameLength + extraLength + commentLength;
     if (next > cdOffset + cdSize) fail(`zip central directory entry ${i} passes the directory's end`);
     const entry = utf8.decode(bytes.subarray(at + 46, at + 46 + nameLength));
+    const shown = escapeText(entry, 80);
     // zip64 extra field (id 1): the 64-bit values of whichever fields hold 0xffffffff, in this order.
     for (let e = at + 46 + nameLength; e + 4 <= at + 46 + nameLength + extraLength;) {
       const id = u16(e);
@@ -91,15 +99,18 @@ export function readZip(bytes: Uint8Array, name: string, limits: ZipLimits = ZIP
       }
       e += 4 + len;
     }
-    if (flags & 1) fail(`zip entry '${entry}' is encrypted`);
-    if (method !== 0) fail(`zip entry '${entry}' is compressed (method ${method}); torch.save stores entries uncompressed, and so must this file`);
-    if (size !== usize) fail(`zip entry '${entry}' is stored but its sizes differ (${size} vs ${usize})`);
-    if (local + 30 > bytes.length || u32(local) !== LOCAL) fail(`zip entry '${entry}': no local header at byte ${local}`);
+    if (flags & 1) fail(`zip entry '${shown}' is encrypted`);
+    if (method !== 0) fail(`zip entry '${shown}' is compressed (method ${method}); torch.save stores entries uncompressed, and so must this file`);
+    if (size !== usize) fail(`zip entry '${shown}' is stored but its sizes differ (${size} vs ${usize})`);
+    if (local < floor) fail(`zip entry '${shown}' at byte ${local} overlaps the entry before it (which ends at byte ${floor}): entries must follow one another`);
+    if (local + 30 > bytes.length || u32(local) !== LOCAL) fail(`zip entry '${shown}': no local header at byte ${local}`);
     const data = local + 30 + u16(local + 26) + u16(local + 28);
-    if (data + size > bytes.length) fail(`truncated zip: entry '${entry}' needs bytes [${data}, ${data + size}), the file has ${bytes.length}`);
-    if (entries.has(entry)) fail(`zip entry '${entry}' appears twice`);
+    if (data + size > bytes.length) fail(`truncated zip: entry '${shown}' needs bytes [${data}, ${data + size}), the file has ${bytes.length}`);
+    if (data + size > cdOffset) fail(`zip entry '${shown}' (bytes [${local}, ${data + size})) runs into the central directory at byte ${cdOffset}`);
+    floor = data + size;
+    if (entries.has(entry)) fail(`zip entry '${shown}' appears twice`);
     const view = bytes.subarray(data, data + size);
-    if (crc32(view) !== crc) fail(`zip entry '${entry}' is corrupted (CRC-32 mismatch)`);
+    if (crc32(view) !== crc) fail(`zip entry '${shown}' is corrupted (CRC-32 mismatch)`);
     entries.set(entry, view);
     at = next;
   }
