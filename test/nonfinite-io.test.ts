@@ -147,7 +147,7 @@ describe('an image whose logits are not finite is an error for that image alone'
     }
     expect(error).toBeInstanceOf(NonFiniteOutputError);
     const e = error as NonFiniteOutputError;
-    expect(e.message).toMatch(/^image 2 of 2: the network's output is not finite \(\d+ (NaN|infinite)/);
+    expect(e.message).toMatch(/^fashion\.safetensors: image 2 of 2: the network's output is not finite \(\d+ (NaN|infinite)/);
     expect(e.failed.map((r) => r.image)).toEqual([1]);
     expect(e.predictions[1]).toBeNull();
     expect(e.predictions[0]).toHaveLength(3);

@@ -49,12 +49,8 @@ export async function readBatch(
   for (const { file, error } of batch) {
     try {
       if (error) throw error;
-      const image = await readImage(file);
-      try {
-        checkResizable(image, pipeline);
-      } catch (e) {
-        throw new ImageError(file, (e as Error).message);
-      }
+      // the resize limit is checked from the header, before a pixel is decoded
+      const image = await readImage(file, { checkSize: (width, height) => checkResizable({ width, height }, pipeline) });
       images.push({ file, image });
     } catch (e) {
       if (!(e instanceof ImageError) || only) throw e;

@@ -1,4 +1,5 @@
 import { EfficientNet, type LoadOptions } from '../efficientnet.js';
+import { escapeText } from '../limits.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Checkpoint } from '../weights/checkpoint.js';
 import { fromImageData, type ImageDataLike, type RgbImage } from './image.js';
@@ -76,7 +77,7 @@ export class Classifier {
     if (images.length === 0) return [];
     const logits = this.model.run(this.preprocess(images));
     const predictions = topK(logits, this.labels, top);
-    checkFiniteLogits(logits, predictions);
+    checkFiniteLogits(logits, predictions, escapeText(this.model.checkpoint?.name ?? 'model', 120));
     return predictions;
   }
 

@@ -13,6 +13,11 @@ export interface JpegOptions {
   maxPixels?: number;
   /** The same limit in millions of pixels (maxPixels wins). */
   maxMegapixels?: number;
+  /**
+   * Called with the image's size as its header gives it, before a pixel is decoded: a check that
+   * throws (say, a pipeline's resize limit, `checkResizable`) refuses the image at no cost.
+   */
+  checkSize?: (width: number, height: number) => void;
 }
 
 // jpeg-js's own accounting of what it allocates; 40 MP of 4:4:4 needs about 400 MB.
@@ -32,6 +37,7 @@ export function decodeJpeg(bytes: Uint8Array, name: string, options: JpegOptions
     const limit = options.maxPixels === undefined && options.maxMegapixels !== undefined ? 'maxMegapixels' : 'maxPixels';
     throw new ImageError(name, `${headers.width}×${headers.height} is ${pixels.toLocaleString('en-US')} pixels, more than allowed (limit ${limit} = ${maxPixels.toLocaleString('en-US')})`);
   }
+  checkSize(options, headers, name);
   const raw = headers.components.length === 3;
   const decoded = jpegJs(raw ? withoutAdobe(bytes, headers) : bytes, name, raw, maxPixels / 1e6);
   const image = raw ? fromRawSamples(decoded, headers) : decoded;
@@ -105,4 +111,14 @@ function isYcc(headers: JpegHeaders): boolean {
   if (headers.adobe) return headers.adobe.transform !== 0;
   const ids = headers.components.map((c) => c.id).join(',');
   return ids !== '82,71,66';
+}
+
+/** Runs options.checkSize on a header's size; what it throws names the image. */
+export function checkSize(options: JpegOptions, size: { width: number; height: number }, name: string): void {
+  if (!options.checkSize) return;
+  try {
+    options.checkSize(size.width, size.height);
+  } catch (e) {
+    throw e instanceof ImageError ? e : new ImageError(name, (e as Error).message);
+  }
 }

@@ -27,15 +27,17 @@ export class NonFiniteOutputError extends Error {
   constructor(
     readonly failed: readonly NonFiniteRow[],
     readonly predictions: readonly (Prediction[] | null)[],
+    /** The checkpoint (or model) whose output it was, named first in the message. */
+    readonly source = 'model',
   ) {
     const n = predictions.length;
     const shown = failed.slice(0, 3).map((r) => (n === 1 ? describeNonFinite(r) : `image ${r.image + 1} of ${n}: ${describeNonFinite(r)}`));
-    super(shown.join('; ') + (failed.length > 3 ? `; … and ${failed.length - 3} more images` : ''));
+    super(`${source}: ${shown.join('; ')}${failed.length > 3 ? `; … and ${failed.length - 3} more images` : ''}`);
   }
 }
 
-/** Throws NonFiniteOutputError when a row of logits [N, classes] holds NaN or an infinity. */
-export function checkFiniteLogits(logits: Tensor, predictions: readonly Prediction[][]): void {
+/** Throws NonFiniteOutputError (naming `source`) when a row of logits [N, classes] holds NaN or an infinity. */
+export function checkFiniteLogits(logits: Tensor, predictions: readonly Prediction[][], source?: string): void {
   const classes = logits.shape[logits.rank - 1]!;
   const failed: NonFiniteRow[] = [];
   for (let image = 0; image < predictions.length; image++) {
@@ -46,5 +48,5 @@ export function checkFiniteLogits(logits: Tensor, predictions: readonly Predicti
     }
     if (nan + infinite > 0) failed.push({ image, nan, infinite, classes });
   }
-  if (failed.length > 0) throw new NonFiniteOutputError(failed, predictions.map((p, i) => (failed.some((r) => r.image === i) ? null : p)));
+  if (failed.length > 0) throw new NonFiniteOutputError(failed, predictions.map((p, i) => (failed.some((r) => r.image === i) ? null : p)), source);
 }

@@ -26,7 +26,7 @@ export function decodeImage(data: Uint8Array | ArrayBuffer, name: string, option
     throw new ImageError(name, 'not a PNG or JPEG image (unrecognised first bytes)');
   }
   try {
-    return format === 'png' ? decodePng(bytes, name, options.background, options.maxPixels ?? (options.maxMegapixels !== undefined ? options.maxMegapixels * 1e6 : undefined)) : decodeJpeg(bytes, name, options);
+    return format === 'png' ? decodePng(bytes, name, options.background, options) : decodeJpeg(bytes, name, options);
   } catch (e) {
     if (e instanceof ImageError) throw e;
     throw new ImageError(name, userMessage(e, `not a readable ${format === 'png' ? 'PNG' : 'JPEG'}`));

@@ -2,6 +2,7 @@ import { inflateSync } from 'node:zlib';
 import { PNG } from 'pngjs';
 import { composite, rgbImage, type Background, type RgbImage } from '../image/image.js';
 import { ImageError } from '../image/errors.js';
+import { checkSize, type JpegOptions } from '../image/jpeg.js';
 import { checkPngChunks, scanlineBytes, type PngHeader } from './png-chunks.js';
 
 /**
@@ -10,9 +11,12 @@ import { checkPngChunks, scanlineBytes, type PngHeader } from './png-chunks.js';
  * 0..255 (a 4-bit 15 is 255). Alpha, including a tRNS colour, is composited (see Background).
  * Gamma and colour profiles are ignored, as PIL and torchvision ignore them.
  */
-export function decodePng(bytes: Uint8Array, name: string, background?: Background, maxPixels?: number): RgbImage {
+export function decodePng(bytes: Uint8Array, name: string, background?: Background, options: JpegOptions = {}): RgbImage {
   let png: { width: number; height: number; depth: number; colorType: number; alpha: boolean; data: Uint8Array | Uint16Array };
-  checkImageData(checkPngChunks(bytes, name, maxPixels), name);
+  const maxPixels = options.maxPixels ?? (options.maxMegapixels !== undefined ? options.maxMegapixels * 1e6 : undefined);
+  const header = checkPngChunks(bytes, name, maxPixels);
+  checkSize(options, header, name);
+  checkImageData(header, name);
   try {
     png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), { skipRescale: true }) as unknown as typeof png;
   } catch (e) {
@@ -39,9 +43,11 @@ export function decodePng(bytes: Uint8Array, name: string, background?: Backgrou
 }
 
 /**
- * The compressed image data must inflate to every scanline the header promises: pngjs fills a
- * buffer it never clears, so a PNG without enough data would hand back another allocation's
- * bytes. The inflate stops at the size the header needs, so a zlib bomb costs no more.
+ * The compressed image data must inflate to exactly the scanlines the header promises: pngjs fills
+ * a buffer it never clears, so a PNG without enough data would hand back another allocation's
+ * bytes; and it inflates all there is, so data past the image (a zlib bomb, in any colour type,
+ * depth or interlacing) would cost what it inflates to. This inflate stops one byte past the size
+ * the header needs, so a bomb costs no more than an honest image of its size, and is refused.
  */
 function checkImageData(header: PngHeader, name: string): void {
   const need = scanlineBytes(header);
@@ -53,7 +59,9 @@ function checkImageData(header: PngHeader, name: string): void {
     got = inflateSync(joined, { maxOutputLength: need, finishFlush: 2 /* Z_SYNC_FLUSH: a stream cut short inflates what it has */ }).length;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ERR_BUFFER_TOO_LARGE') return;
+    if (code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new ImageError(name, `not a readable PNG (its image data inflates past the ${need.toLocaleString('en-US')} bytes ${header.width}×${header.height} needs)`);
+    }
     throw new ImageError(name, `not a readable PNG (its image data does not inflate: ${String((e as Error).message).split('\n')[0]})`);
   }
   if (got < need) throw new ImageError(name, `truncated PNG (its image data inflates to ${got} of the ${need} bytes ${header.width}×${header.height} needs)`);

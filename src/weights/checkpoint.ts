@@ -1,3 +1,4 @@
+import { asBytes, escapeText } from '../limits.js';
 import type { PaddingMode } from '../model/layers.js';
 import { buildPlan, type ModelOptions, type Plan } from '../model/plan.js';
 import { parseVariant, resolveVariant, roundFilters, VARIANTS, type ScalingCoefficients, type Variant, type VariantName } from '../model/scaling.js';
@@ -14,7 +15,8 @@ import { readTfjsModel } from './tfjs.js';
 /** Checkpoint bytes as the caller has them: no file system needed. */
 export type Checkpoint =
   | { format: 'safetensors'; bytes: Uint8Array; name?: string }
-  | { format: 'tfjs'; modelJson: unknown; shards: ReadonlyMap<string, Uint8Array>; name?: string }
+  /** `shards`: each shard's bytes by its path in the manifest, as a Map or a plain object. */
+  | { format: 'tfjs'; modelJson: unknown; shards: ReadonlyMap<string, Uint8Array> | Readonly<Record<string, Uint8Array>>; name?: string }
   /** torch.save's zip; `key` picks the state dict inside a training checkpoint (else searched: src/weights/pth.ts). */
   | { format: 'pth'; bytes: Uint8Array; name?: string; key?: string };
 
@@ -59,21 +61,33 @@ export interface ResolvedCheckpoint {
  * is missing, misshapen or extra.
  */
 export function resolveCheckpoint(checkpoint: Checkpoint, options: CheckpointOptions = {}): ResolvedCheckpoint {
-  const name = checkpoint.name ?? (checkpoint.format === 'tfjs' ? 'model.json' : checkpoint.format === 'pth' ? 'checkpoint.pth' : 'checkpoint.safetensors');
+  if (typeof checkpoint !== 'object' || checkpoint === null) {
+    throw new CheckpointError(`a checkpoint must be an object such as { format: 'safetensors', bytes }, got ${checkpoint === null ? 'null' : typeof checkpoint}`);
+  }
+  const given = typeof checkpoint.name === 'string' ? escapeText(checkpoint.name, 120) : undefined;
+  const name = given ?? (checkpoint.format === 'tfjs' ? 'model.json' : checkpoint.format === 'pth' ? 'checkpoint.pth' : 'checkpoint.safetensors');
   const fail = (why: string): never => {
     throw new CheckpointError(`${name}: ${why}`);
+  };
+  // what a caller passed as bytes: refused in one line here, not as an engine TypeError further in
+  const bytesOf = (bytes: unknown) => {
+    try {
+      return asBytes(bytes, 'bytes');
+    } catch (e) {
+      return fail((e as Error).message);
+    }
   };
   let tensors: Map<string, SourceTensor>;
   let metadata: Record<string, string>;
   let inputSize: number | undefined;
   let producer = '';
   if (checkpoint.format === 'safetensors') {
-    ({ tensors, metadata } = readSafetensors(checkpoint.bytes, name));
+    ({ tensors, metadata } = readSafetensors(bytesOf(checkpoint.bytes), name));
     producer = metadata.producer ?? '';
   } else if (checkpoint.format === 'tfjs') {
-    ({ tensors, metadata, inputSize, producer } = readTfjsModel(checkpoint.modelJson, checkpoint.shards, name));
+    ({ tensors, metadata, inputSize, producer } = readTfjsModel(checkpoint.modelJson, shardMap(checkpoint.shards, fail), name));
   } else if (checkpoint.format === 'pth') {
-    ({ tensors, metadata } = readPth(checkpoint.bytes, name, { key: checkpoint.key }));
+    ({ tensors, metadata } = readPth(bytesOf(checkpoint.bytes), name, { key: checkpoint.key }));
     producer = metadata.producer ?? '';
   } else {
     return fail(`unknown checkpoint format '${String((checkpoint as { format: unknown }).format)}' (expected tfjs, safetensors or pth)`);
@@ -259,4 +273,11 @@ function intOf(text: string | undefined, key: string, fail: (why: string) => nev
   const n = numberOf(text, key, fail);
   if (n !== undefined && (!Number.isInteger(n) || n < 1)) fail(`metadata ${key} must be a positive integer, got '${text}'`);
   return n;
+}
+
+/** TF.js shards as a Map, from a Map or a plain object of path → bytes; anything else is one line. */
+function shardMap(shards: unknown, fail: (why: string) => never): ReadonlyMap<string, Uint8Array> {
+  if (shards instanceof Map) return shards as ReadonlyMap<string, Uint8Array>;
+  if (typeof shards === 'object' && shards !== null && !Array.isArray(shards) && !ArrayBuffer.isView(shards)) return new Map(Object.entries(shards));
+  return fail(`shards must be a Map or an object of shard path → bytes, got ${shards === null ? 'null' : Array.isArray(shards) ? 'an array' : typeof shards}`);
 }
