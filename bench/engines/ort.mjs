@@ -6,12 +6,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { ensureNative, nativeRequire } from '../native.mjs';
 
 const require = createRequire(import.meta.url);
+const native = nativeRequire();
 // onnxruntime-web's exports map hides its package.json: walk up from its entry point instead.
 const version = (pkg) => {
   try {
-    for (let dir = dirname(require.resolve(pkg)); dir !== dirname(dir); dir = dirname(dir)) {
+    const resolve = pkg === 'onnxruntime-node' ? native.resolve : require.resolve;
+    for (let dir = dirname(resolve(pkg)); dir !== dirname(dir); dir = dirname(dir)) {
       const file = join(dir, 'package.json');
       if (existsSync(file)) {
         const json = JSON.parse(readFileSync(file, 'utf8'));
@@ -41,7 +44,8 @@ const dimsOf = (x) => [x.shape[0], x.shape[3], x.shape[1], x.shape[2]];
 export async function ortNodeEngine(threads) {
   let ort;
   try {
-    ort = await import('onnxruntime-node');
+    ensureNative();
+    ort = native('onnxruntime-node');
   } catch (e) {
     return { skipped: `onnxruntime-node did not load: ${String(e.message).split('\n')[0]}` };
   }
