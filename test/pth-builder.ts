@@ -14,6 +14,21 @@ export function bytes(...parts: (string | number | Uint8Array)[]): Uint8Array {
   return out;
 }
 
+/** Many chunks in a row: `bytes(...chunks)` overflows the call stack past about 100,000. */
+export function concat(chunks: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((a, c) => a + c.length, 0));
+  let at = 0;
+  for (const c of chunks) out.set(c, (at += c.length) - c.length);
+  return out;
+}
+
+/** `chunk` `times` times in a row, as one array. */
+export function repeat(chunk: Uint8Array, times: number): Uint8Array {
+  const out = new Uint8Array(chunk.length * times);
+  for (let i = 0; i < times; i++) out.set(chunk, i * chunk.length);
+  return out;
+}
+
 export const u32 = (n: number) => new Uint8Array(new Uint32Array([n]).buffer);
 
 /** BINUNICODE: 'X', u32 length, UTF-8. */

@@ -53,8 +53,10 @@ export interface PickleLimits {
 export const PICKLE_LIMITS: PickleLimits = { maxBytes: 64 * 2 ** 20, maxMemo: 2 ** 22, maxStack: 2 ** 20, maxMarks: 256, maxDepth: 64 };
 
 const MARK = Symbol('mark');
-/** Longest dict key kept as text (a state dict's keys are module paths, far shorter). */
+/** Longest dict key, a string or a tuple as text (a state dict's keys are module paths, far shorter). */
 const MAX_KEY = 1024;
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
 function latin1(b: Uint8Array): string {
   let s = '';
@@ -88,7 +90,7 @@ export function unpickleAt(bytes: Uint8Array, start: number, name: string, optio
     pos += n;
     return bytes.subarray(pos - n, pos);
   };
-  const u8 = () => take(1)[0]!;
+  const u8 = () => (need(1), bytes[pos++]!);
   const u16 = () => (need(2), (pos += 2), dv.getUint16(pos - 2, true));
   const u32 = () => (need(4), (pos += 4), dv.getUint32(pos - 4, true));
   const u64 = () => {
@@ -158,26 +160,40 @@ export function unpickleAt(bytes: Uint8Array, start: number, name: string, optio
     push(v!);
   };
   // A tuple key is kept as its text, `(a, b)`. Tuples shared through the memo can make that text
-  // exponentially longer than the file ((t, t) of (t, t) …), so each tuple's length is worked out
-  // once, from its members' lengths, and a key longer than MAX_KEY is refused before any text is made.
+  // exponentially longer than the file ((t, t) of (t, t) …) and one tuple may key many dicts, so
+  // each tuple's length is worked out once from its members' (stopping past MAX_KEY) and its text
+  // made once. Only tuples are walked: a list is unhashable, and may hold itself.
   const keyLength = new WeakMap<object, number>();
+  const keyText = new WeakMap<object, string>();
+  const isTuple = (v: PyValue): v is readonly PyValue[] => Array.isArray(v) && Object.isFrozen(v);
   const lengthOf = (k: PyValue): number => {
-    if (!Array.isArray(k)) return String(k).length;
+    if (!isTuple(k)) return typeof k === 'object' && k !== null ? 0 : String(k).length;
     let n = keyLength.get(k);
     if (n === undefined) {
       n = 2 + Math.max(0, 2 * (k.length - 1));
-      for (const x of k) n = Math.min(n + lengthOf(x), MAX_KEY + 1);
+      for (let i = 0; i < k.length && n <= MAX_KEY; i++) n += lengthOf(k[i]!);
+      n = Math.min(n, MAX_KEY + 1);
       keyLength.set(k, n);
     }
     return n;
   };
-  const key = (k: PyValue): PyKey => {
+  const keyOf = (k: PyValue): PyKey => {
     if (k === null || ['string', 'number', 'bigint', 'boolean'].includes(typeof k)) return k as PyKey;
-    if (!Array.isArray(k) || !Object.isFrozen(k) || k.some((x) => typeof x === 'object' && x !== null && !(Array.isArray(x) && Object.isFrozen(x)))) {
-      return fail(`unhashable dict key at byte ${pos - 1}`);
+    if (!isTuple(k)) return fail(`unhashable dict key at byte ${pos - 1}`);
+    let text = keyText.get(k);
+    if (text === undefined) {
+      if (lengthOf(k) > MAX_KEY) fail(`a tuple dict key longer than ${MAX_KEY} characters at byte ${pos - 1}`);
+      text = `(${k.map((x) => String(keyOf(x))).join(', ')})`;
+      keyText.set(k, text);
     }
-    if (lengthOf(k) > MAX_KEY) fail(`a tuple dict key longer than ${MAX_KEY} characters at byte ${pos - 1}`);
-    return `(${k.map((x) => String(key(x))).join(', ')})`;
+    return text;
+  };
+  // Keys go into a Map, and V8 hashes a string of 16,384 characters or more by its length alone and
+  // a BigInt by its low 64 bits: many such keys would collide, each insertion comparing with them all.
+  const key = (k: PyValue): PyKey => {
+    if (typeof k === 'string' && k.length > MAX_KEY) fail(`a dict key of ${k.length} characters at byte ${pos - 1} (at most ${MAX_KEY})`);
+    if (typeof k === 'bigint' && (k >= 2n ** 64n || k < -(2n ** 63n))) fail(`an integer dict key wider than 64 bits at byte ${pos - 1}`);
+    return keyOf(k);
   };
   const setItems = (dict: PyValue, items: PyValue[]) => {
     if (!(dict instanceof PyDict)) fail(`SETITEM(S) on something that is not a dict, at byte ${pos - 1}`);
@@ -204,8 +220,10 @@ export function unpickleAt(bytes: Uint8Array, start: number, name: string, optio
   };
   const int = (b: Uint8Array): number | bigint => {
     if (b.length === 0) return 0;
-    let v = 0n;
-    for (let i = b.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]!);
+    // through hex, in one step: shifting a byte in at a time is quadratic in the length
+    let hex = '';
+    for (let i = b.length - 1; i >= 0; i--) hex += HEX[b[i]!];
+    let v = BigInt(`0x${hex}`);
     if (b[b.length - 1]! & 0x80) v -= 1n << BigInt(8 * b.length);
     return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
   };

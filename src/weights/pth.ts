@@ -100,7 +100,8 @@ export function readPth(bytes: Uint8Array, name: string, options: PthOptions = {
     if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) fail('_rebuild_tensor_v2 with an invalid storage offset');
     const shape = dims(size!, 'size');
     const strides = dims(stride!, 'stride');
-    if (shape.length > limits().maxRank) fail(`a tensor of ${shape.length} dimensions (limit maxRank = ${limits().maxRank})`);
+    const rank = Math.max(shape.length, strides.length);
+    if (rank > limits().maxRank) fail(`a tensor of ${rank} dimensions (limit maxRank = ${limits().maxRank})`);
     if (shape.length !== strides.length) fail(`a tensor's size [${shape.join(', ')}] and stride [${strides.join(', ')}] differ in length`);
     emptyHooks(hooks!);
     const s = storage as Storage;
@@ -133,10 +134,12 @@ export function readPth(bytes: Uint8Array, name: string, options: PthOptions = {
     const pickles = [...entries.keys()].filter((k) => /^[^/]+\/data\.pkl$/.test(k));
     if (pickles.length !== 1) fail(pickles.length === 0 ? 'no <archive>/data.pkl in the zip: not a torch.save checkpoint' : `${pickles.length} data.pkl entries in the zip`);
     archive = pickles[0]!.slice(0, -'/data.pkl'.length);
+    // the archive's name comes from the file: shown short, so the reason after it is never cut
+    const shown = escapeText(archive, 80);
     const order = entries.get(`${archive}/byteorder`);
     if (order && new TextDecoder().decode(order) !== 'little') fail(`byteorder is '${escapeText(new TextDecoder().decode(order), 40)}'; only little-endian checkpoints are read`);
-    root = unpickle(entries.get(pickles[0]!)!, `${name}: ${pickles[0]}`, { globals, persistentLoad: (pid) => storageFor(pid, false) });
-    for (const s of storages.values()) attach(s, entries.get(`${archive}/data/${s.key}`), `entry ${archive}/data/${s.key} in the zip`);
+    root = unpickle(entries.get(pickles[0]!)!, `${name}: ${shown}/data.pkl`, { globals, persistentLoad: (pid) => storageFor(pid, false) });
+    for (const s of storages.values()) attach(s, entries.get(`${archive}/data/${s.key}`), `entry ${shown}/data/${s.key} in the zip`);
   } else if (bytes[0] === 0x80 && bytes[2] === 0x8a) {
     root = readLegacy(bytes, name, globals, storageFor, attach, storages, fail);
   } else {

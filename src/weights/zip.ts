@@ -19,6 +19,12 @@ const ZIP64_LOCATOR = 0x07064b50;
 const ZIP64_EOCD = 0x06064b50;
 const CENTRAL = 0x02014b50;
 const LOCAL = 0x04034b50;
+/**
+ * Longest entry name, in bytes (torch.save's are the archive's name and `/data/<n>`). Names are
+ * Map keys, and V8 hashes a string of 16,384 characters or more by its length alone: many such
+ * names of one length would make each insertion compare with all the others.
+ */
+const MAX_NAME = 1024;
 
 /** Whether the bytes start as a zip archive does (a local file header). */
 export function isZip(bytes: Uint8Array): boolean {
@@ -85,6 +91,7 @@ export function readZip(bytes: Uint8Array, name: string, limits: ZipLimits = ZIP
     let local = u32(at + 42);
     const next = at + 46 + nameLength + extraLength + commentLength;
     if (next > cdOffset + cdSize) fail(`zip central directory entry ${i} passes the directory's end`);
+    if (nameLength > MAX_NAME) fail(`zip central directory entry ${i} has a name of ${nameLength} bytes (at most ${MAX_NAME})`);
     const entry = utf8.decode(bytes.subarray(at + 46, at + 46 + nameLength));
     const shown = escapeText(entry, 80);
     // zip64 extra field (id 1): the 64-bit values of whichever fields hold 0xffffffff, in this order.
