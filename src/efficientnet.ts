@@ -1,5 +1,5 @@
-import type { Backend, BackendName, BackendOptions, CompiledModel, RunOptions, Step, StepProfile } from './backends/backend.js';
-import { createBackend } from './backends/index.js';
+import type { BackendName, BackendOptions, CompiledModel, RunOptions, Step, StepProfile } from './backends/backend.js';
+import { createBackend, type AnyBackend } from './backends/index.js';
 import { buildPlan, type ModelOptions, type Plan } from './model/plan.js';
 export type { ModelOptions } from './model/plan.js';
 import { summarize, type ModelSummary } from './model/summary.js';
@@ -12,7 +12,7 @@ import type { WeightMap } from './weights/weights.js';
 
 /** Where a model runs: a backend by name (wasm by default) or one already made, and its options. */
 export interface RuntimeOptions extends BackendOptions {
-  backend?: BackendName | Backend;
+  backend?: BackendName | AnyBackend;
 }
 
 /** Options of EfficientNet.load: what the checkpoint does not say, or overrides. */
@@ -38,7 +38,7 @@ export class EfficientNet {
   private constructor(
     readonly plan: Plan,
     readonly weights: WeightMap,
-    readonly backend: Backend,
+    readonly backend: AnyBackend,
     /** Where the weights came from, when they came from a checkpoint. */
     readonly checkpoint?: CheckpointInfo,
   ) {
@@ -48,14 +48,14 @@ export class EfficientNet {
   /** A model with seeded weights: deterministic for a seed, finite through every block. */
   static async create(options: CreateOptions = {}): Promise<EfficientNet> {
     const plan = planFor(options);
-    return new EfficientNet(plan, randomWeights(plan, options.seed ?? 1), await backendFor(options));
+    return made(new EfficientNet(plan, randomWeights(plan, options.seed ?? 1), await backendFor(options)));
   }
 
   /** A model from weights already mapped to Keras names (see the checkpoint readers). */
   static async fromWeights(weights: WeightMap, options: ModelOptions & RuntimeOptions = {}): Promise<EfficientNet> {
     const plan = planFor(options);
     checkWeightValues(plan, weights);
-    return new EfficientNet(plan, weights, await backendFor(options));
+    return made(new EfficientNet(plan, weights, await backendFor(options)));
   }
 
   /**
@@ -65,7 +65,7 @@ export class EfficientNet {
    */
   static async load(checkpoint: Checkpoint, options: LoadOptions = {}): Promise<EfficientNet> {
     const { plan, weights, info } = resolveCheckpoint(checkpoint, options);
-    return new EfficientNet(plan, weights, await backendFor(options), info);
+    return made(new EfficientNet(plan, weights, await backendFor(options), info));
   }
 
   /** The checkpoint's metadata (safetensors __metadata__, TF.js userDefinedMetadata); {} for seeded weights. */
@@ -82,39 +82,65 @@ export class EfficientNet {
    * x: [N, H, W, 3], already normalised. Returns the logits [N, classes] (the default with a
    * classifier), the pooled features [N, C] (`output: 'pooled'`, the default without one), or the
    * feature maps at strides 2, 4, 8, 16 and 32 (`output: 'stages'`, plan.endpoints.stages).
+   * Synchronous, on the CPU backends; on webgpu use `predict`, which works on every backend.
    */
   run(x: Tensor, options?: ModelRunOptions & { output?: 'logits' | 'pooled' }): Tensor;
   run(x: Tensor, options: ModelRunOptions & { output: 'stages' }): Tensor[];
   run(x: Tensor, options: ModelRunOptions = {}): Tensor | Tensor[] {
+    const { model, runOptions, finish } = this.prepare(x, options);
+    return finish(model.run(x, runOptions));
+  }
+
+  /** What `run` returns, awaited: the one call that works on every backend, webgpu included. */
+  predict(x: Tensor, options?: ModelRunOptions & { output?: 'logits' | 'pooled' }): Promise<Tensor>;
+  predict(x: Tensor, options: ModelRunOptions & { output: 'stages' }): Promise<Tensor[]>;
+  async predict(x: Tensor, options: ModelRunOptions = {}): Promise<Tensor | Tensor[]> {
+    const { model, runOptions, finish } = this.prepare(x, options);
+    return finish(await model.predict(x, runOptions));
+  }
+
+  // The compiled model for x's size, the run options that collect the asked-for outputs as they
+  // are dumped, and what turns the run's last output into the answer.
+  private prepare(x: Tensor, options: ModelRunOptions) {
     if (x.rank !== 4 || x.shape[3] !== 3) throw new Error(`input must be [N, H, W, 3], got [${x.shape.join(', ')}]`);
     const { output = this.plan.includeTop ? 'logits' : 'pooled', ...runOptions } = options;
     const model = this.compiledFor(x.shape[1]!, x.shape[2]!).model;
     if (output === 'logits') {
       if (!this.plan.includeTop) throw new Error("this model has no classifier (includeTop: false): ask for output 'pooled' or 'stages'");
-      return model.run(x, runOptions);
+      return { model, runOptions, finish: (last: Tensor): Tensor | Tensor[] => last };
     }
     if (output !== 'pooled' && output !== 'stages') throw new Error(`output must be 'logits', 'pooled' or 'stages', got '${String(output)}'`);
     const names = output === 'pooled' ? [this.plan.endpoints.pooled] : this.plan.endpoints.stages;
     const taken = new Map<string, Tensor>();
-    const last = model.run(x, {
+    const collecting: RunOptions = {
       dumpLayers: runOptions.dumpLayers ? [...runOptions.dumpLayers, ...names] : runOptions.dump ? undefined : names,
       dump: (name, t) => {
         if (names.includes(name)) taken.set(name, t);
         if (runOptions.dump && (!runOptions.dumpLayers || runOptions.dumpLayers.includes(name))) runOptions.dump(name, t);
       },
-    });
-    if (output === 'pooled' && !this.plan.includeTop) return last;
-    const found = names.map((name) => taken.get(name) ?? fail(name));
-    return output === 'pooled' ? found[0]! : found;
+    };
+    const finish = (last: Tensor): Tensor | Tensor[] => {
+      if (output === 'pooled' && !this.plan.includeTop) return last;
+      const found = names.map((name) => taken.get(name) ?? fail(name));
+      return output === 'pooled' ? found[0]! : found;
+    };
+    return { model, runOptions: collecting, finish };
   }
 
   /**
    * What each step of a run costs on the first image of x: every layer on the reference
-   * backend, every fused kernel call (named after its last Keras layer) on wasm.
+   * backend, every fused kernel call (named after its last Keras layer) on wasm. CPU backends;
+   * `profileAsync` works on every backend.
    */
   profile(x: Tensor, repeats = 1): StepProfile[] {
     if (x.rank !== 4 || x.shape[3] !== 3) throw new Error(`input must be [N, H, W, 3], got [${x.shape.join(', ')}]`);
     return this.compiledFor(x.shape[1]!, x.shape[2]!).model.profile(x, repeats);
+  }
+
+  /** What `profile` returns, awaited; on webgpu, from GPU timestamps where the adapter has them. */
+  async profileAsync(x: Tensor, repeats = 1): Promise<StepProfile[]> {
+    if (x.rank !== 4 || x.shape[3] !== 3) throw new Error(`input must be [N, H, W, 3], got [${x.shape.join(', ')}]`);
+    return this.compiledFor(x.shape[1]!, x.shape[2]!).model.profileAsync(x, repeats);
   }
 
   /**
@@ -124,6 +150,11 @@ export class EfficientNet {
    */
   get steps(): readonly Step[] {
     return this.compiledFor(this.plan.resolution, this.plan.resolution).model.steps;
+  }
+
+  /** Settles once the backend has checked what it compiled (the webgpu backend does so asynchronously). */
+  async ready(): Promise<void> {
+    for (const { model } of this.compiled.values()) await model.ready;
   }
 
   /** Frees what the backend holds for this model (the wasm backend's weights and arena). */
@@ -158,13 +189,20 @@ function planFor({ variant = 'b0', resolution, numClasses, includeTop, padding, 
   return buildPlan(variant, { resolution, numClasses, includeTop, padding, epsilon, limits });
 }
 
+// A GPU checks a compile asynchronously (CompiledModel.ready): what it refuses is an error of
+// create or load, not of the first run.
+async function made(model: EfficientNet): Promise<EfficientNet> {
+  await model.ready();
+  return model;
+}
+
 function fail(name: string): never {
   throw new Error(`internal error: the backend produced no output for '${name}'`);
 }
 
 // The options go to createBackend whole (it reads only BackendOptions' fields), so a new backend
 // option needs no line here.
-async function backendFor(options: RuntimeOptions): Promise<Backend> {
+async function backendFor(options: RuntimeOptions): Promise<AnyBackend> {
   const { backend = 'wasm' } = options;
   return typeof backend === 'string' ? createBackend(backend, options) : backend;
 }

@@ -4,7 +4,8 @@
 
 // The model and its backends.
 export { EfficientNet, type CreateOptions, type LoadOptions, type ModelOptions, type ModelOutput, type ModelRunOptions, type RuntimeOptions } from './efficientnet.js';
-export { createBackend } from './backends/index.js';
+export { createBackend, type AnyBackend } from './backends/index.js';
+export type { WebGpuBackend, WebGpuCompiledModel } from './backends/webgpu/index.js';
 export type { Backend, BackendName, BackendOptions, CompiledModel, ConvOptions, KernelBuild, Ops, RunOptions, Step, StepProfile } from './backends/backend.js';
 export { wasmRelaxedSimdSupported, wasmSimdSupported } from './backends/wasm/module.js';
 

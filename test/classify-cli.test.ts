@@ -96,7 +96,7 @@ describe('effnet classify: bad input is one line naming the file, non-zero exit'
 
   it.each([
     [['--interpolation', 'nearest', 'x.png'], /--interpolation must be bilinear or bicubic/],
-    [['--backend', 'gpu', 'x.png'], /--backend must be wasm or reference/],
+    [['--backend', 'gpu', 'x.png'], /--backend must be wasm, reference or webgpu/],
     [['--top', '0', 'x.png'], /--top must be a positive integer/],
     [['--crop-pct', '2', 'x.png'], /--crop-pct must be a number in \(0, 1\]/],
     [[], /no image given/],

@@ -45,7 +45,7 @@ describe('effnet bench', () => {
     [['--runs', '0'], /--runs must be a positive integer, got '0'/],
     [['--warmup=1.5'], /--warmup must be a whole number, got '1.5'/],
     [['--batch', 'two'], /--batch must be a positive integer, got 'two'/],
-    [['--backend', 'webgpu'], /--backend must be wasm or reference, got 'webgpu'/],
+    [['--backend', 'gpu'], /--backend must be wasm, reference or webgpu, got 'gpu'/],
     [['b0'], /unexpected argument 'b0'/],
   ])('refuses %j with a usage error', async (args, message) => {
     const r = await effnet('bench', ...args);

@@ -99,6 +99,6 @@ describe('effnet infer refuses bad checkpoints with one line and exit code 1', (
   it('a bad option is a usage error (exit code 2)', async () => {
     const r = await effnet('infer', '--weights', 'x', '--input', input, '--output', 'y', '--backend', 'gpu');
     expect(r.code).toBe(2);
-    expect(r.stderr[0]).toMatch(/--backend must be wasm or reference, got 'gpu'/);
+    expect(r.stderr[0]).toMatch(/--backend must be wasm, reference or webgpu, got 'gpu'/);
   });
 });

@@ -93,7 +93,7 @@ describe('effnet verify', () => {
   });
 
   it.each([
-    [['--backend', 'gpu'], /--backend must be wasm, reference or both, got 'gpu'/],
+    [['--backend', 'gpu'], /--backend must be wasm, reference, webgpu or both, got 'gpu'/],
     [['--case', 'tfjs-b9-64'], /unknown case 'tfjs-b9-64' \(\d+ cases in .*: tfjs-b0-224, .*fashion-1000\)/],
     [['--fixtures', '/no/such/dir'], /--fixtures \/no\/such\/dir: not a folder/],
     [['extra'], /unexpected argument 'extra'/],

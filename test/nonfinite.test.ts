@@ -15,8 +15,8 @@ import { compareLayer } from './golden-compare.js';
 // reference's; finite values agree to 1e-4 of the largest. A case whose reference output is all
 // finite would prove nothing, so each must have some non-finite output and some finite one.
 
-const BACKENDS: BackendName[] = ['reference', 'wasm'];
-const backends = {} as Record<BackendName, Backend>;
+const BACKENDS = ['reference', 'wasm'] as const;
+const backends = {} as Record<(typeof BACKENDS)[number], Backend>;
 beforeAll(async () => {
   for (const name of BACKENDS) backends[name] = await createBackend(name);
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createBackend } from '../src/backends/index.js';
-import { planArena, type Interval } from '../src/backends/wasm/arena.js';
+import { planArena, type Interval } from '../src/backends/arena.js';
 import type { WasmCompiledModel } from '../src/backends/wasm/compile.js';
 import { fusePlan } from '../src/backends/fused/fuse.js';
 import { sharedHeap } from '../src/backends/wasm/heap.js';

@@ -77,6 +77,8 @@ export interface CompiledModel {
   profile(x: Tensor, repeats?: number): StepProfile[];
   /** The same timings, awaited: on every backend (webgpu times its steps on the GPU where it can). */
   profileAsync(x: Tensor, repeats?: number): Promise<StepProfile[]>;
+  /** Settles when the backend has checked the compile (webgpu does so asynchronously); absent where compile is checked at once. */
+  readonly ready?: Promise<void>;
   dispose?(): void;
 }
 
@@ -122,6 +124,11 @@ export interface BackendOptions {
    * unbundled. The first backend to start workers for a thread count decides; Node ignores it.
    */
   threadWorker?: string | URL;
+  /**
+   * The `GPU` the webgpu backend runs on, where the runtime has no navigator.gpu: in Node, the npm
+   * package webgpu's `create([])` (or effnet/node's `nodeGpu()`, which also falls back to SwiftShader).
+   */
+  gpu?: GPU;
 }
 
 /** The two builds of the wasm kernels (assembly/, asconfig.json's targets). */

@@ -63,7 +63,7 @@ export const bench: Command = {
 
     const plan = buildPlan(variant, { resolution });
     const backend = await createBackend(backendName, { threads: threadsOption(values) });
-    const threads = backend.threads ?? 1;
+    const threads = 'threads' in backend ? (backend.threads ?? 1) : 1;
     const label = `${plan.coefficients.name} @${plan.resolution}, batch ${batch}, ${backendName} backend${threads > 1 ? `, ${threads} threads` : ''}`;
     log(`effnet bench: ${label}: drawing seeded weights…`);
     const weights = randomWeights(plan, 1);
@@ -77,21 +77,23 @@ export const bench: Command = {
     }
     try {
       log(`effnet bench: ${warmup} warm-up run${warmup === 1 ? '' : 's'}, then ${runs} timed…`);
-      for (let i = 0; i < warmup; i++) model.run(x);
+      // a GPU answers asynchronously: each run there is timed until its logits are back on the CPU
+      const run = backend.name === 'webgpu' ? () => model.predict(x) : async () => model.run(x);
+      for (let i = 0; i < warmup; i++) await run();
       const times: number[] = [];
       for (let i = 0; i < runs; i++) {
         const t0 = performance.now();
-        model.run(x);
+        await run();
         times.push(performance.now() - t0);
       }
       const latency = stats(times);
       log(`effnet bench: profiling each step (fastest of ${profileRepeats})…`);
-      const steps = model.profile(x, profileRepeats);
+      const steps = await model.profileAsync(x, profileRepeats);
       const families = familyTimes(plan, steps);
       const memory = await memoryOf(model, wasm);
 
       const report = {
-        model: plan.coefficients.name, resolution: plan.resolution, batch, backend: backendName, kernels: backend.kernels, threads, seed: 1,
+        model: plan.coefficients.name, resolution: plan.resolution, batch, backend: backendName, kernels: 'kernels' in backend ? backend.kernels : undefined, adapter: 'adapter' in backend ? backend.adapter : undefined, threads, seed: 1,
         params: plan.params, macs: plan.macs, machine: machine(),
         latency: { ...latency, warmup, imagesPerSecond: (1000 * batch) / latency.median },
         profile: { repeats: profileRepeats, image: 'the first of the batch', totalMs: steps.reduce((a, s) => a + s.ms, 0) },

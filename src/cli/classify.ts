@@ -97,7 +97,7 @@ async function classifyFiles(classifier: Classifier, files: Entry[], top: number
       failures++;
       progress.interrupt(() => console.error(`effnet classify: ${escapeText(e.message)}`));
     });
-    const tops = classifyBatch(classifier, images.map((i) => i.image), top);
+    const tops = await classifyBatch(classifier, images.map((i) => i.image), top);
     images.forEach(({ file }, i) => {
       const t = tops[i]!;
       if (typeof t === 'string') {
@@ -124,9 +124,9 @@ async function classifyFiles(classifier: Classifier, files: Entry[], top: number
 }
 
 /** Each image's predictions, or why it has none (logits that are not finite). */
-function classifyBatch(classifier: Classifier, images: RgbImage[], top: number): (Prediction[] | string)[] {
+async function classifyBatch(classifier: Classifier, images: RgbImage[], top: number): Promise<(Prediction[] | string)[]> {
   try {
-    return classifier.classify(images, { top });
+    return await classifier.classifyAsync(images, { top });
   } catch (e) {
     if (!(e instanceof NonFiniteOutputError)) throw e;
     const why = new Map(e.failed.map((r) => [r.image, describeNonFinite(r)]));

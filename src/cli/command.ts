@@ -62,6 +62,6 @@ export function variantOption(values: ParsedArgs['values']): Variant | undefined
 /** --backend as wasm or reference, or undefined when it is absent. */
 export function backendOption(values: ParsedArgs['values']): BackendName | undefined {
   const name = stringOption(values, 'backend');
-  if (name !== undefined && name !== 'wasm' && name !== 'reference') throw new UsageError(`--backend must be wasm or reference, got '${name}'`);
+  if (name !== undefined && name !== 'wasm' && name !== 'reference' && name !== 'webgpu') throw new UsageError(`--backend must be wasm, reference or webgpu, got '${name}'`);
   return name;
 }

@@ -58,7 +58,7 @@ export const embed: Command = {
         console.error(`effnet embed: ${escapeText(e.message)}`);
       });
       if (images.length === 0) continue;
-      const features = classifier.embed(images.map((i) => i.image));
+      const features = await classifier.embedAsync(images.map((i) => i.image));
       const width = features.shape[1]!;
       images.forEach(({ file }, i) => rows.push({ file, embedding: features.data.slice(i * width, (i + 1) * width) }));
     }

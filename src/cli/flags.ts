@@ -1,7 +1,7 @@
 // Flags more than one command takes, each parsed in one place: where a model runs (--backend,
 // --threads) and how an image is prepared for it (--family, --resize, --crop-pct, --interpolation).
-import type { Backend, BackendName } from '../backends/backend.js';
-import { createBackend } from '../backends/index.js';
+import type { BackendName } from '../backends/backend.js';
+import { createBackend, type AnyBackend } from '../backends/index.js';
 import { MAX_THREADS } from '../backends/wasm/index.js';
 import { isFamily, type PipelineOptions } from '../image/pipeline.js';
 import { isInterpolation } from '../image/resample.js';
@@ -13,7 +13,8 @@ export const BACKEND_FLAGS = {
   threads: { type: 'string' },
 } as const;
 
-export const BACKEND_HELP = `  --backend B        wasm (default; falls back to reference if it cannot start) or reference
+export const BACKEND_HELP = `  --backend B        wasm (default; falls back to reference if it cannot start), reference, or
+                     webgpu (in Node, through the npm package webgpu; SwiftShader where no GPU)
   --threads N        threads for the wasm kernels (default 1); results are identical at any count`;
 
 export const PIPELINE_FLAGS = {
@@ -33,8 +34,9 @@ export const PIPELINE_HELP = `  --family F         keras, torchvision, timm or t
 export function threadsOption(values: ParsedArgs['values']): number | undefined {
   const threads = intOption(stringOption(values, 'threads'), '--threads');
   if (threads !== undefined && threads > MAX_THREADS) throw new UsageError(`--threads must be at most ${MAX_THREADS}, got ${threads}`);
-  if (threads !== undefined && threads > 1 && backendOption(values) === 'reference') {
-    throw new UsageError('--threads is for the wasm backend; the reference backend runs on one thread');
+  const backend = backendOption(values);
+  if (threads !== undefined && threads > 1 && (backend === 'reference' || backend === 'webgpu')) {
+    throw new UsageError(`--threads is for the wasm backend; the ${backend} backend runs on one thread${backend === 'webgpu' ? ' of the CPU' : ''}`);
   }
   return threads;
 }
@@ -43,7 +45,7 @@ export function threadsOption(values: ParsedArgs['values']): number | undefined 
  * The backend --backend and --threads ask for. Without --backend, the wasm backend, or the
  * reference backend (with one line on stderr from `command`) when wasm cannot start here.
  */
-export async function backendFromFlags(values: ParsedArgs['values'], command: string): Promise<Backend> {
+export async function backendFromFlags(values: ParsedArgs['values'], command: string): Promise<AnyBackend> {
   const name: BackendName | undefined = backendOption(values);
   const threads = threadsOption(values);
   if (name !== undefined) return createBackend(name, { threads });

@@ -73,7 +73,7 @@ export const infer: Command = {
     const dir = stringOption(values, 'dump');
     let dumped = 0;
     if (dir) mkdirSync(dir, { recursive: true });
-    const logits = model.run(x, dir ? {
+    const logits = await model.predict(x, dir ? {
       dump: (layer, t) => {
         writeFileSync(join(dir, `${layer.replace(/[^A-Za-z0-9_.-]/g, '_')}.npy`), writeNpy(t));
         dumped++;

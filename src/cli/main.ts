@@ -1,5 +1,6 @@
 // The CLI runs in Node: its wasm backend may use worker_threads (--threads).
 import '../node/threads.js';
+import '../node/webgpu.js';
 import { bench } from './bench.js';
 import { classify } from './classify.js';
 import { UsageError, type Command } from './command.js';

@@ -6,7 +6,7 @@ import { checkCase, checkoutFixtures, listCases, readCase, type CaseResult } fro
 import type { WeightMap } from '../weights/weights.js';
 import { parse, stringOption, UsageError, type Command } from './command.js';
 
-const usage = `Usage: effnet verify [--backend wasm|reference|both] [--case NAME…] [--fixtures DIR] [--json]
+const usage = `Usage: effnet verify [--backend wasm|reference|webgpu|both] [--case NAME…] [--fixtures DIR] [--json]
 
 From a repository checkout: runs every golden case under fixtures/golden/ (a TF.js or torchvision
 model's input and per-layer outputs, with the producer in its manifest.json) and the Fashion-MNIST
@@ -17,7 +17,8 @@ golden (tfjs-webgl-*, tfjs-webgpu-*, *-cuda) states in its manifest how far it s
 framework's CPU result (column 'golden vs cpu', d) and is held to max(1e-4, 2·d).
 Exit code 1 when any check fails.
 
-  --backend B      wasm, reference or both (default both)
+  --backend B      wasm, reference, webgpu or both (default both: reference and wasm); webgpu
+                   runs in Node through the npm package webgpu, in Deno on its own WebGPU
   --case NAME      only these cases (repeat the option or separate with commas); ${FASHION_CASE} is
                    the Fashion-MNIST check
   --fixtures DIR   a folder of golden cases (DIR/<case>/manifest.json) instead of the checkout's
@@ -40,7 +41,7 @@ export const verify: Command = {
     }, usage);
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'\n${usage}`);
     const backendText = stringOption(values, 'backend') ?? 'both';
-    if (!['wasm', 'reference', 'both'].includes(backendText)) throw new UsageError(`--backend must be wasm, reference or both, got '${backendText}'`);
+    if (!['wasm', 'reference', 'webgpu', 'both'].includes(backendText)) throw new UsageError(`--backend must be wasm, reference, webgpu or both, got '${backendText}'`);
     const backends: BackendName[] = backendText === 'both' ? ['reference', 'wasm'] : [backendText as BackendName];
 
     const { goldenRoot, fixtures } = locate(stringOption(values, 'fixtures'));

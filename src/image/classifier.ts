@@ -68,26 +68,47 @@ export class Classifier {
   /**
    * The top classes of each image, in the order given, in one batch (split large sets yourself).
    * An image whose logits are not all finite makes it throw NonFiniteOutputError, which carries
-   * the other images' predictions.
+   * the other images' predictions. Synchronous, on the CPU backends; `classifyAsync` works on every
+   * backend, webgpu included.
    */
   classify(images: readonly (RgbImage | ImageDataLike)[], options: ClassifyOptions = {}): Prediction[][] {
-    const top = options.top ?? 5;
-    if (!Number.isInteger(top) || top < 1) throw new Error(`top must be a positive integer, got ${String(top)}`);
-    if (!this.model.plan.includeTop) throw new Error('this model has no classifier (includeTop: false): use embed()');
+    const top = this.checkClassify(options);
     if (images.length === 0) return [];
-    const logits = this.model.run(this.preprocess(images));
-    const predictions = topK(logits, this.labels, top);
-    checkFiniteLogits(logits, predictions, escapeText(this.model.checkpoint?.name ?? 'model', 120));
-    return predictions;
+    return this.ranked(this.model.run(this.preprocess(images)), top);
+  }
+
+  /** What `classify` returns, awaited. */
+  async classifyAsync(images: readonly (RgbImage | ImageDataLike)[], options: ClassifyOptions = {}): Promise<Prediction[][]> {
+    const top = this.checkClassify(options);
+    if (images.length === 0) return [];
+    return this.ranked(await this.model.predict(this.preprocess(images)), top);
   }
 
   /**
    * The pooled features of each image ([N, C], 1280 for B0), through the checkpoint's own
    * preprocessing: the embedding used for similarity search and transfer learning. Works on
-   * models with or without a classifier.
+   * models with or without a classifier. `embedAsync` works on every backend.
    */
   embed(images: readonly (RgbImage | ImageDataLike)[]): Tensor {
     return this.model.run(this.preprocess(images), { output: 'pooled' });
+  }
+
+  /** What `embed` returns, awaited. */
+  embedAsync(images: readonly (RgbImage | ImageDataLike)[]): Promise<Tensor> {
+    return this.model.predict(this.preprocess(images), { output: 'pooled' });
+  }
+
+  private checkClassify(options: ClassifyOptions): number {
+    const top = options.top ?? 5;
+    if (!Number.isInteger(top) || top < 1) throw new Error(`top must be a positive integer, got ${String(top)}`);
+    if (!this.model.plan.includeTop) throw new Error('this model has no classifier (includeTop: false): use embed()');
+    return top;
+  }
+
+  private ranked(logits: Tensor, top: number): Prediction[][] {
+    const predictions = topK(logits, this.labels, top);
+    checkFiniteLogits(logits, predictions, escapeText(this.model.checkpoint?.name ?? 'model', 120));
+    return predictions;
   }
 
   /** A batch size that keeps a batch's activations near 0.5 M pixels per channel (1 at 600×600). */

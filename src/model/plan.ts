@@ -112,7 +112,7 @@ export function buildPlan(variant: Variant, options: PlanOptions = {}): Plan {
     endpoints: { pooled: 'avg_pool', stages: stageEnds(layers, stages) },
     padding,
     epsilon,
-    limits: options.limits,
+    limits: options.limits && { ...options.limits },
     inputShape: [resolution, resolution, 3],
     layers,
     stages,

@@ -68,7 +68,7 @@ export async function checkFashion(fixtures: string, backend: BackendName): Prom
   let logits;
   try {
     const classifier = Classifier.fromModel(model);
-    logits = model.run(classifier.preprocess(tiles));
+    logits = await model.predict(classifier.preprocess(tiles));
   } finally {
     model.dispose();
   }

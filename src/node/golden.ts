@@ -202,7 +202,7 @@ export async function checkCase(c: GoldenCase, backend: BackendName, seeded?: Ma
   try {
     steps = new Set(model.steps.map((s) => s.name));
     // The wasm backend may reuse buffers after the callback returns, so keep copies.
-    const logits = model.run(await readGoldenTensor(c, 'input'), { dump: (layer, t) => dumps.set(layer, t.clone()) });
+    const logits = await model.predict(await readGoldenTensor(c, 'input'), { dump: (layer, t) => dumps.set(layer, t.clone()) });
     dumps.set('predictions', logits.clone());
   } finally {
     model.dispose();

@@ -1,7 +1,10 @@
 // WebGPU for Node: the core takes a `GPU` object (BackendOptions.gpu) and imports nothing for it;
 // here, for effnet/node and the CLI, is where one comes from: navigator.gpu where the runtime has
 // it, else Dawn's Node binding (the npm package `webgpu`, installed beside effnet by the user).
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setGpuProvider } from '../backends/webgpu/device.js';
 
 /** Debian's chromium ships SwiftShader's Vulkan driver: a GPU in software, for machines without one. */
 export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
@@ -36,6 +39,9 @@ async function findGpu(): Promise<GPU> {
     throw new Error("the webgpu backend in Node needs Dawn's Node binding: npm install webgpu (Deno and browsers have WebGPU built in)");
   }
   Object.assign(globalThis, dawn.globals);
+  // Vulkan's window-system layers complain on stderr when the session has no runtime directory
+  // (a server, a container); they need none to compute, so give this process a private one
+  process.env.XDG_RUNTIME_DIR ??= mkdtempSync(join(tmpdir(), 'effnet-xdg-'));
   const gpu = dawn.create([]);
   if (await gpu.requestAdapter()) return gpu;
   if (process.env.VK_ICD_FILENAMES === undefined && existsSync(SWIFTSHADER_ICD)) {
@@ -49,3 +55,5 @@ async function findGpu(): Promise<GPU> {
   }
   return gpu;
 }
+
+setGpuProvider(nodeGpu);

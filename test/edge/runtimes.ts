@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -101,10 +101,21 @@ const probe :Workerd.Worker = (
 `;
 }
 
+// A folder where `effnet` is this checkout, as it is in a user's node_modules: the package does not
+// depend on itself, and a file outside it (a temporary entry point) cannot import it by name otherwise.
+let installed: string | undefined;
+function asInstalled(): string {
+  if (!installed) {
+    installed = mkdtempSync(join(tmpdir(), 'effnet-installed-'));
+    symlinkSync(root.replace(/\/$/, ''), join(installed, 'effnet'), 'dir');
+  }
+  return installed;
+}
+
 export async function bundle(entry: string, outfile: string, options: { external?: string[]; platform: 'neutral' | 'browser' }) {
   await build({
     entryPoints: [entry], outfile, bundle: true, format: 'esm', logLevel: 'silent',
-    mainFields: ['module', 'main'], platform: options.platform, external: options.external, nodePaths: [`${root}node_modules`],
+    mainFields: ['module', 'main'], platform: options.platform, external: options.external, nodePaths: [asInstalled(), `${root}node_modules`],
   });
 }
 

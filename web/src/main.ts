@@ -35,7 +35,7 @@ worker.onmessage = (event: MessageEvent<Reply>) => {
   switch (r.type) {
     case 'ready':
       document.body.dataset.backend = r.backend;
-      $('backend').textContent = r.backend === 'wasm' ? 'WASM SIMD' : 'reference (TypeScript)';
+      $('backend').textContent = r.backend === 'webgpu' ? 'WebGPU' : r.backend === 'wasm' ? 'WASM SIMD' : 'reference (TypeScript)';
       $('notice').textContent = r.notice ?? '';
       $('notice').hidden = !r.notice;
       $('model-info').textContent = r.model ? describe(r.model) : 'no model loaded';

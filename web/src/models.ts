@@ -1,4 +1,4 @@
-import { Classifier, Tensor, type Backend, type Checkpoint, type Variant } from '../../src/index.js';
+import { Classifier, Tensor, type AnyBackend, type Checkpoint, type Variant } from '../../src/index.js';
 import type { ModelInfo } from './protocol.js';
 
 /**
@@ -6,10 +6,10 @@ import type { ModelInfo } from './protocol.js';
  * run on zeros at load pays for the first run's extra costs (wasm tier-up, memory growth), so
  * the latency the page shows for an image is the model's own.
  */
-export async function loadClassifier(checkpoint: Checkpoint, backend: Backend, variant?: Variant): Promise<Classifier> {
+export async function loadClassifier(checkpoint: Checkpoint, backend: AnyBackend, variant?: Variant): Promise<Classifier> {
   const classifier = await Classifier.load(checkpoint, { backend, variant });
   const size = classifier.pipeline.size;
-  classifier.model.run(new Tensor([1, size, size, 3]));
+  await classifier.model.predict(new Tensor([1, size, size, 3]));
   return classifier;
 }
 

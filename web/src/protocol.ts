@@ -1,7 +1,7 @@
 // Messages between the page and its worker. Only structured-cloneable values travel (Files,
 // plain objects, transferred ArrayBuffers): no SharedArrayBuffer, so no cross-origin isolation.
 
-export type BackendChoice = 'wasm' | 'reference';
+export type BackendChoice = 'webgpu' | 'wasm' | 'reference';
 
 export type Request =
   | { type: 'classify'; id: number; image: Blob; name: string }

@@ -43,25 +43,26 @@ const BUDGET_MS = 100;
 const MAX_RUNS = 50;
 
 /** One inference, its latency, and what each layer (or fused group of layers) cost. */
-export function timedRun(model: EfficientNet, x: Tensor): TimedRun {
+export async function timedRun(model: EfficientNet, x: Tensor): Promise<TimedRun> {
   const times: number[] = [];
-  const run = () => {
+  const run = async () => {
     const t = performance.now();
-    const logits = model.run(x);
+    const logits = await model.predict(x);
     times.push(performance.now() - t);
     return logits;
   };
-  const logits = run();
-  while (times.length < MAX_RUNS && times.reduce((a, b) => a + b) < BUDGET_MS) run();
-  const { layers, runs } = meanProfile(model, x);
-  const step = model.backend.name === 'wasm' ? 'fused kernel call, named after its last Keras layer' : 'layer';
-  return { logits, totalMs: median(times), runs: times.length, layers, method: `each ${step} timed by the backend (mean of ${runs} runs)` };
+  const logits = await run();
+  while (times.length < MAX_RUNS && times.reduce((a, b) => a + b) < BUDGET_MS) await run();
+  const { layers, runs } = await meanProfile(model, x);
+  const step = model.backend.name === 'reference' ? 'layer' : 'fused kernel call, named after its last Keras layer';
+  const by = model.backend.name === 'webgpu' ? 'the GPU' : 'the backend';
+  return { logits, totalMs: median(times), runs: times.length, layers, method: `each ${step} timed by ${by} (mean of ${runs} runs)` };
 }
 
-function meanProfile(model: EfficientNet, x: Tensor): { layers: LayerTime[]; runs: number } {
+async function meanProfile(model: EfficientNet, x: Tensor): Promise<{ layers: LayerTime[]; runs: number }> {
   const start = performance.now();
   const runs: LayerTime[][] = [];
-  do runs.push(model.profile(x, 1));
+  do runs.push(await model.profileAsync(x, 1));
   while (runs.length < MAX_RUNS && performance.now() - start < BUDGET_MS);
   return { layers: meanOf(runs), runs: runs.length };
 }

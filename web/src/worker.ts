@@ -1,6 +1,6 @@
 // The page's worker: every model load, decode and inference runs here, so the main thread only
 // draws. Requests are served one at a time, in the order they arrive.
-import { CheckpointError, EfficientNet, parseVariant, randomInput, type Backend, type Classifier } from '../../src/index.js';
+import { CheckpointError, EfficientNet, parseVariant, randomInput, type AnyBackend, type Classifier } from '../../src/index.js';
 import { topK } from '../../src/image/labels.js';
 import { chooseBackend, fallbackNotice } from './backend.js';
 import { checkpointFromFiles, fetchDefaultCheckpoint } from './checkpoint.js';
@@ -10,12 +10,13 @@ import type { BackendChoice, Reply, Request } from './protocol.js';
 import { median, timedRun } from './timing.js';
 
 const post = (reply: Reply) => self.postMessage(reply);
-const wanted: BackendChoice = new URLSearchParams(self.location.search).get('backend') === 'reference' ? 'reference' : 'wasm';
+const asked = new URLSearchParams(self.location.search).get('backend');
+const wanted: BackendChoice | undefined = asked === 'reference' || asked === 'wasm' || asked === 'webgpu' ? asked : undefined;
 
 /** Runs before a benchmark's timed ones; web/bench.mjs makes as many in Node. */
 const WARMUP_RUNS = 3;
 
-let backend: Backend;
+let backend: AnyBackend;
 let classifier: Classifier | undefined;
 /** Why the page is not on its fast path, or has no model: shown above everything else. */
 const notices: string[] = [];
@@ -24,17 +25,19 @@ function announce(): void {
   post({ type: 'ready', backend: backend.name, notice: notices.join(' ') || undefined, model: classifier && describeModel(classifier) });
 }
 
-// A model that fails to compile on the wasm backend (an op it lacks) is retried on the reference
-// one; a checkpoint that is wrong in itself fails the same way on both, so it is not retried.
-async function withFallback<T>(make: (b: Backend) => Promise<T>): Promise<T> {
+// A model that fails to compile on the GPU (a limit it passes) is retried on wasm, and one that
+// fails on wasm on the reference backend; a checkpoint that is wrong in itself fails the same way
+// on every backend, so it is not retried.
+async function withFallback<T>(make: (b: AnyBackend) => Promise<T>): Promise<T> {
   try {
     return await make(backend);
   } catch (e) {
-    if (backend.name !== 'wasm' || e instanceof CheckpointError) throw e;
-    const { backend: reference } = await chooseBackend('reference');
-    const result = await make(reference);
-    backend = reference;
-    notices.push(fallbackNotice(e));
+    if (backend.name === 'reference' || e instanceof CheckpointError) throw e;
+    const next = backend.name === 'webgpu' ? 'wasm' : 'reference';
+    const { backend: other } = await chooseBackend(next);
+    const result = await make(other);
+    backend = other;
+    notices.push(next === 'wasm' ? `WebGPU could not run this model (${(e as Error).message}); running the WASM SIMD backend.` : fallbackNotice(e));
     announce();
     return result;
   }
@@ -59,7 +62,7 @@ async function handle(req: Request): Promise<void> {
       if (!classifier) throw new Error('no model is loaded: load a checkpoint first');
       const image = await decodeImage(req.image, req.name);
       const x = classifier.preprocess([image]);
-      const { logits, totalMs, runs, layers, method } = timedRun(classifier.model, x);
+      const { logits, totalMs, runs, layers, method } = await timedRun(classifier.model, x);
       const top = topK(logits, classifier.labels, 5)[0]!;
       post({ type: 'result', id: req.id, top, totalMs, runs, layers, method, image: { width: image.width, height: image.height } });
       return;
@@ -79,11 +82,11 @@ async function handle(req: Request): Promise<void> {
       const model = await withFallback((b) => EfficientNet.create({ variant, seed: 1, backend: b }));
       const x = randomInput([1, model.plan.resolution, model.plan.resolution, 3], 42);
       // Warm-up: wasm functions start on the baseline compiler and tier up once they are hot.
-      for (let i = 0; i < WARMUP_RUNS; i++) model.run(x);
+      for (let i = 0; i < WARMUP_RUNS; i++) await model.predict(x);
       const runsMs: number[] = [];
       for (let i = 0; i < req.runs; i++) {
         const t0 = performance.now();
-        model.run(x);
+        await model.predict(x);
         runsMs.push(performance.now() - t0);
         post({ type: 'progress', id: req.id, message: `Benchmark run ${i + 1}/${req.runs}: ${runsMs[i]!.toFixed(1)} ms` });
       }

@@ -2,7 +2,7 @@ import { withAwaitedCalls, type CompileOptions, type CompiledModel, type RunOpti
 import type { Plan } from '../../model/plan.js';
 import { Tensor, sizeOf } from '../../tensor/tensor.js';
 import { checkWeights, type WeightMap } from '../../weights/weights.js';
-import { planArena, type Interval } from './arena.js';
+import { planArena, type Interval } from '../arena.js';
 import { fusePlan } from '../fused/fuse.js';
 import type { FusedOp } from '../fused/ops.js';
 import { SLACK, align, type Heap } from './heap.js';
