@@ -9,6 +9,12 @@ import { gpuKernelFor } from './kernels/table.js';
 import type { Block } from './resources.js';
 
 const SLOT = 256;
+/**
+ * Bytes of parameters every dispatch binds, whatever its struct needs (at most 16 u32): wgpu (Deno)
+ * keeps the previous pipeline's uniform sizes when the next one shares its layout, so a dispatch
+ * binding only what its own smaller struct needs fails validation after a larger one in the pass.
+ */
+const PARAMS_BYTES = 64;
 
 export interface StepSpec {
   op: FusedOp;
@@ -39,11 +45,12 @@ export function buildProgram(context: GpuContext, arena: GPUBuffer, specs: reado
   let slot = 0;
   const steps = planned.map((dispatches, s) =>
     dispatches.map((d) => {
+      if (d.params.length * 4 > PARAMS_BYTES) throw new Error(`internal error: ${specs[s]!.op.name}: ${d.params.length} kernel parameters, more than ${PARAMS_BYTES / 4}`);
       for (const v of d.params) {
         if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new Error(`internal error: ${specs[s]!.op.name}: a kernel parameter ${v} is not a u32`);
       }
       words.set(d.params, (slot * SLOT) / 4);
-      const params = { buffer: uniforms, offset: slot * SLOT, size: Math.ceil(d.params.length / 4) * 16 };
+      const params = { buffer: uniforms, offset: slot * SLOT, size: PARAMS_BYTES };
       slot++;
       const bindGroup = device.createBindGroup({
         layout: context.layout,
