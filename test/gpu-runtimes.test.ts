@@ -35,9 +35,14 @@ describe('the webgpu backend in the runtimes', () => {
     expect(gpu.stdout).toBe(wasm.stdout);
   });
 
-  it(`Deno: effnet verify --backend webgpu passes ${DENO_CASES.join(', ')}, on lavapipe`, async () => {
+  it(`Deno: effnet classify --backend webgpu prints what wasm prints, and verify --backend webgpu passes ${DENO_CASES.join(', ')}, on lavapipe`, async () => {
     const denoDir = mkdtempSync(join(tmpdir(), 'effnet-deno-'));
     try {
+      // a run without dumps is one compute pass for every dispatch (verify's dumps start a pass a step)
+      const classified = await run(DENO, ['run', '-A', 'bin/effnet.js', 'classify', `${root}fixtures/images`, '--top', '3', '--backend', 'webgpu'], {
+        cwd: root, timeout: 120_000, env: { ...process.env, DENO_DIR: denoDir, DENO_NO_UPDATE_CHECK: '1', XDG_RUNTIME_DIR: denoDir },
+      });
+      expect(classified.stdout).toBe(`${(await effnet('classify', `${root}fixtures/images`, '--top', '3')).stdout}\n`);
       const { stdout, stderr } = await run(DENO, ['run', '-A', 'bin/effnet.js', 'verify', '--backend', 'webgpu', '--case', DENO_CASES.join(','), '--json'], {
         cwd: root, timeout: 300_000, maxBuffer: 1 << 24, env: { ...process.env, DENO_DIR: denoDir, DENO_NO_UPDATE_CHECK: '1', XDG_RUNTIME_DIR: denoDir },
       });
