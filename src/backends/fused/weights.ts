@@ -42,6 +42,15 @@ export function weightSource(plan: Plan, weights: WeightMap): WeightSource {
   };
 }
 
+/**
+ * What an op's packed weights depend on, as a key: its kind and its layers' weights, which a plan of
+ * another input size names alike; not the pads, stride or shapes that size brings. Backends pack
+ * once per key, so every plan of a model shares its packed weights.
+ */
+export function packingKey(op: { kind: string; layers: readonly { name: string }[] }): string {
+  return `${op.kind}:${op.layers.map((l) => l.name).join(',')}`;
+}
+
 /** A convolution's weights: its kernel (stored under `role`), its bias if it has one, its batch norm. */
 export function convWeights(
   op: { layers: readonly { name: string }[]; batchNorm: string | null; useBias: boolean }, role: 'kernel' | 'depthwise_kernel', source: WeightSource,

@@ -3,7 +3,7 @@
 import type { Plan } from '../../model/plan.js';
 import type { WeightMap } from '../../weights/weights.js';
 import { definitionOf, type FusedOp } from '../fused/ops.js';
-import { weightSource } from '../fused/weights.js';
+import { packingKey, weightSource } from '../fused/weights.js';
 import type { Heap } from './heap.js';
 import { kernelFor } from './kernels/table.js';
 
@@ -21,9 +21,7 @@ export class PackedWeights {
       const kernel = kernelFor(op.kind);
       const weights = definitionOf(op.kind).weights;
       if (!kernel.pack || !weights) return 0;
-      // the packed bytes depend on the op's kind and the weights of its layers, which a plan of
-      // another input size names alike; not on the pads, stride or shapes it brings
-      const key = `${op.kind}:${op.layers.map((l) => l.name).join(',')}`;
+      const key = packingKey(op);
       let at = this.blocks.get(key);
       if (at === undefined) {
         const packed = kernel.pack(op, weights(op, source));

@@ -2,7 +2,7 @@
 // packed once and uploaded once into as few buffers as maxBufferSize allows, each block at an
 // offset a binding may start at; shared by the compiled models of every input size.
 import { definitionOf, type FusedOp } from '../fused/ops.js';
-import { weightSource } from '../fused/weights.js';
+import { packingKey, weightSource } from '../fused/weights.js';
 import type { Plan } from '../../model/plan.js';
 import type { WeightMap } from '../../weights/weights.js';
 import { USAGE, type GpuContext } from './device.js';
@@ -36,8 +36,7 @@ export class GpuWeights {
       const kernel = gpuKernelFor(op.kind);
       const weights = definitionOf(op.kind).weights;
       if (!kernel.pack || !weights) return '';
-      // the packed values depend on the op's kind and its layers' weights, not on the input size
-      const key = `${op.kind}:${op.layers.map((l) => l.name).join(',')}`;
+      const key = packingKey(op);
       if (!this.blocks.has(key) && !fresh.has(key)) fresh.set(key, kernel.pack(op, weights(op, source)));
       return key;
     });
