@@ -1,25 +1,43 @@
 #!/usr/bin/python3
 """The paper's scaling experiment in miniature: train a small EfficientNet baseline on
 Fashion-MNIST and its versions scaled in width only, depth only, resolution only and all three
-(compound), at matched multiply-add budgets, and record every run.
+(compound), at matched multiply-add budgets, each until it stops improving, three seeds each.
 
 The configurations come from effnet's own plan (scaling_configs.ts writes them with their MACs
-and parameters); this script trains each one with the recipe of train_fashion.py (AdamW, warm-up
-then cosine, label smoothing 0.1, flip + padded random crop, dropout 0.2, stochastic depth 0.1,
-one thread, channels_last), shortened to a few epochs, and checks on the way that torch's model
-is the plan's: its parameter count and its multiply-adds (counted by forward hooks on every
-Conv2d and Linear) must equal the plan's.
+and parameters). Every run uses one recipe: the shipped model's (train_fashion.py: AdamW lr 3e-3,
+weight decay 0.05, batch 128, label smoothing 0.1, flip + padded random crop, dropout 0.2,
+stochastic depth 0.1, one thread, channels_last) on all 60,000 training images, with a
+learning rate that steps down on a plateau so that the run length can follow a stopping rule:
+
+  stopping rule: a plateau is an epoch e after which the best test accuracy so far has gained
+  less than 0.2 points (20 of the 10,000 test images) over the last two epochs,
+  best(e) - best(e - 2) < 20 images, checked from the 5th epoch of the first stage and the 3rd
+  of each later one. Stage 0 trains at lr 3e-3 (linear warm-up over epoch 1); each plateau
+  divides the learning rate by 10, and the plateau of stage 2 (lr 3e-5) ends the run, as does
+  epoch 40. The result is the test accuracy after the last epoch (not the best epoch).
+
+Before training, torch's model is checked to be the plan's: its parameter count and its
+multiply-adds (counted by forward hooks on every Conv2d and Linear) must equal the plan's.
 
   npx tsx scripts/train/scaling_configs.ts > /tmp/scaling-configs.json
   nice -n 19 /usr/bin/python3 scripts/train/scaling_experiment.py --configs /tmp/scaling-configs.json
+  nice -n 19 /usr/bin/python3 scripts/train/scaling_experiment.py --configs /tmp/scaling-configs.json --ablation
   npx tsx scripts/train/scaling_plot.ts      # docs/scaling-experiment.svg from the JSON
 
-Runs already in the output file (same name, seed, epochs and train subset) are skipped, so an
-interrupted experiment resumes where it stopped. Each finished run is written at once.
+Resuming: every finished run is appended to the output JSON at once (under a file lock), and
+runs already there are skipped. A run in progress is checkpointed after every epoch under
+--cache (default ~/.cache/effnet-scaling) and continues from its last finished epoch when the
+script is started again, with the same random state. Several copies of the script may run at
+once: each claims a run (a file under --cache holding its PID) before training it, and takes
+over runs whose claimant has died. The grid runs cheapest comparisons first: the baseline and
+the 2x configurations for seeds 0, 1, 2, then the 4x, then the 8x.
 """
 
 import argparse
+import copy
 import datetime
+import fcntl
+import hashlib
 import json
 import math
 import os
@@ -33,13 +51,29 @@ import torch.nn as nn
 import torch.nn.functional as F
 import torchvision
 from PIL import Image
-from torchvision.models.efficientnet import EfficientNet, _efficientnet_conf
+from torchvision.models.efficientnet import EfficientNet, MBConv, _efficientnet_conf
+from torchvision.ops import StochasticDepth
 
 from fashion_data import find_dataset_dir, load_fashion
 from train_fashion import tune_malloc
 
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+FORMAT = 2
 MEAN, STD = 0.2860, 0.3530
+TEST_IMAGES = 10000
+GRID_SEEDS = [0, 1, 2]
+
+# The stopping rule, in test images: scaling_plot.ts and the test read these from the JSON.
+RULE = {"firstCheckEpoch": 5, "stageMinEpochs": 3, "windowEpochs": 2, "minGainImages": 20,
+        "lrDrops": 2, "dropFactor": 0.1, "maxEpochs": 40}
+
+# The depth ablation: one change each against the standard recipe, on one configuration.
+ABLATIONS = {
+    "no-stochastic-depth": {"stochasticDepth": 0.0},
+    "lr-1e-3": {"lr": 1e-3},
+    "bn-momentum-0.01": {"bnMomentum": 0.01},
+    "zero-init-residual": {"zeroInitResidual": True},
+}
 
 
 def parse_args():
@@ -48,23 +82,41 @@ def parse_args():
                                  epilog="\n\n".join(__doc__.split("\n\n")[1:]))
     ap.add_argument("--configs", required=True, help="JSON list written by scaling_configs.ts")
     ap.add_argument("--out", default=os.path.join(REPO_ROOT, "docs", "scaling-experiment.json"))
-    ap.add_argument("--seeds", default="0,1", help="comma-separated; all configs of a seed run before the next")
-    ap.add_argument("--epochs", type=int, default=3)
-    ap.add_argument("--train-subset", type=int, default=60000, help="first N shuffled training images")
-    ap.add_argument("--batch-size", type=int, default=128)
-    ap.add_argument("--lr", type=float, default=3e-3)
-    ap.add_argument("--weight-decay", type=float, default=0.05)
+    ap.add_argument("--cache", default=os.path.join(os.path.expanduser("~"), ".cache", "effnet-scaling"),
+                    help="per-epoch checkpoints and run claims (outside the repository)")
+    ap.add_argument("--seeds", default="0,1,2")
     ap.add_argument("--only", default="", help="comma-separated config names (default: all)")
+    ap.add_argument("--ablation", action="store_true",
+                    help=f"train the variants {', '.join(ABLATIONS)} of --ablation-config instead of the grid")
+    ap.add_argument("--ablation-config", default="depth-8x")
+    ap.add_argument("--train-subset", type=int, default=60000,
+                    help="first N shuffled training images (smaller only for smoke tests: it is part of the recipe)")
+    ap.add_argument("--max-runs", type=int, default=0, help="stop after this many finished runs (0: no limit)")
+    ap.add_argument("--time-steps", type=int, default=0,
+                    help="only time N training steps of each config and print seconds per 60k-image epoch")
     ap.add_argument("--threads", type=int, default=1)
     return ap.parse_args()
 
 
-def build(cfg):
+def standard_hyper():
+    return {"lr": 3e-3, "weightDecay": 0.05, "batchSize": 128, "stochasticDepth": 0.1, "dropout": 0.2,
+            "bnMomentum": 0.1, "zeroInitResidual": False}
+
+
+def build(cfg, hyper=None):
     """torchvision's B0 configuration at the config's width and depth, with the plan's head
     width (Keras round_filters(1280, w); torchvision would use 4 × the last stage's width)."""
+    hyper = hyper or standard_hyper()
     setting, _ = _efficientnet_conf("efficientnet_b0", width_mult=cfg["width"], depth_mult=cfg["depth"])
-    return EfficientNet(setting, dropout=0.2, stochastic_depth_prob=0.1, num_classes=10,
-                        last_channel=cfg["head"])
+    model = EfficientNet(setting, dropout=hyper["dropout"], stochastic_depth_prob=hyper["stochasticDepth"],
+                         num_classes=10, last_channel=cfg["head"])
+    for m in model.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            m.momentum = hyper["bnMomentum"]
+        # Residual branches start as zero, so a deep stack starts as the identity (Goyal et al. 2017).
+        if hyper["zeroInitResidual"] and isinstance(m, MBConv) and m.use_res_connect:
+            nn.init.zeros_(m.block[-1][1].weight)
+    return model
 
 
 def torch_macs(model, resolution):
@@ -88,11 +140,11 @@ def torch_macs(model, resolution):
 
 
 def resized(images28, resolution):
-    """uint8 [N,28,28] -> uint8 [N,3,r,r]: the shipped model's pipeline (PIL bilinear) at size r."""
-    out = np.empty((len(images28), 3, resolution, resolution), dtype=np.uint8)
+    """uint8 [N,28,28] -> uint8 [N,1,r,r]: the shipped model's pipeline (PIL bilinear) at size r;
+    the grey channel is copied to R, G, B in to_input."""
+    out = np.empty((len(images28), 1, resolution, resolution), dtype=np.uint8)
     for i, a in enumerate(images28):
-        im = Image.fromarray(a, mode="L").resize((resolution, resolution), Image.BILINEAR)
-        out[i] = np.asarray(im, dtype=np.uint8)[None]
+        out[i, 0] = np.asarray(Image.fromarray(a, mode="L").resize((resolution, resolution), Image.BILINEAR))
     return torch.from_numpy(out)
 
 
@@ -107,45 +159,252 @@ def augment(xb, pad):
 
 
 def to_input(xb_u8):
-    return ((xb_u8.float().div_(255.0) - MEAN) / STD).contiguous(memory_format=torch.channels_last)
+    x = (xb_u8.float().div_(255.0) - MEAN) / STD
+    return x.expand(-1, 3, -1, -1).contiguous(memory_format=torch.channels_last)
 
 
-def train_one(args, cfg, seed, xtr, ytr, xte, yte):
+def after_epoch(correct, stages):
+    """The stopping rule, given the per-epoch counts of correct test images and the stage of each
+    epoch so far (epoch 1 first): 'drop' (next stage), 'plateau' or 'max' (stop), or None."""
+    e, stage = len(correct), stages[-1]
+    in_stage = stages.count(stage)
+    first = RULE["firstCheckEpoch"] if stage == 0 else RULE["stageMinEpochs"]
+    if in_stage >= first and max(correct) - max(correct[:e - RULE["windowEpochs"]]) < RULE["minGainImages"]:
+        return "plateau" if stage == RULE["lrDrops"] else "drop"
+    return "max" if e >= RULE["maxEpochs"] else None
+
+
+def lr_at(hyper, step, steps_per_epoch, stage):
+    """Linear warm-up over the first epoch, then lr / 10 ** stage."""
+    lr = hyper["lr"] * RULE["dropFactor"] ** stage
+    return lr * (step + 1) / steps_per_epoch if step < steps_per_epoch else lr
+
+
+def evaluate(model, xte, yte):
+    model.eval()
+    with torch.no_grad():
+        pred = torch.cat([model(to_input(xte[i:i + 500])).argmax(1) for i in range(0, len(xte), 500)])
+    return int((pred == yte).sum())
+
+
+def precise_bn_accuracy(model, xtr, xte, yte, batches=50):
+    """Test correct count after recomputing every BatchNorm's statistics as a plain average over
+    `batches` training batches with the final weights (dropout and stochastic depth off): if this
+    is far above the plain evaluation, the running averages, not the weights, failed."""
+    m = copy.deepcopy(model)
+    for mod in m.modules():
+        if isinstance(mod, nn.BatchNorm2d):
+            mod.reset_running_stats()
+            mod.momentum = None
+    m.train()
+    for mod in m.modules():
+        if isinstance(mod, (nn.Dropout, StochasticDepth)):
+            mod.eval()
+    with torch.no_grad():
+        for i in range(min(batches, len(xtr) // 128)):
+            m(to_input(xtr[i * 128:(i + 1) * 128]))
+    return evaluate(m, xte, yte)
+
+
+# --------------------------------------------------------------------------- resuming
+
+def atomic_write_json(path, obj):
+    tmp = f"{path}.tmp{os.getpid()}"
+    with open(tmp, "w") as f:
+        json.dump(obj, f, indent=1)
+        f.write("\n")
+    os.replace(tmp, path)
+
+
+def process_start(pid):
+    """Start time of a process (clock ticks since boot), to tell a live claimant from a reused PID."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[19]
+    except OSError:
+        return None
+
+
+def claim(cache, key):
+    """True if this process may train the run `key`: nobody else alive has claimed it."""
+    os.makedirs(os.path.join(cache, "claims"), exist_ok=True)
+    path = os.path.join(cache, "claims", key + ".claim")
+    me = {"pid": os.getpid(), "start": process_start(os.getpid())}
+    with open(os.path.join(cache, "claims.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if os.path.exists(path):
+            with open(path) as f:
+                other = json.load(f)
+            if other["pid"] != me["pid"] and process_start(other["pid"]) == other["start"]:
+                return False
+        atomic_write_json(path, me)
+    return True
+
+
+def release(cache, key):
+    try:
+        os.remove(os.path.join(cache, "claims", key + ".claim"))
+    except FileNotFoundError:
+        pass
+
+
+def save_checkpoint(path, state):
+    torch.save(state, path + ".tmp")
+    os.replace(path + ".tmp", path)
+
+
+# --------------------------------------------------------------------------- training
+
+def train_one(cfg, hyper, seed, xtr, ytr, xte, yte, ckpt_path):
+    """Trains one run under the stopping rule; returns its learning curve, why it stopped and the
+    test accuracy with recomputed batch-norm statistics."""
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
-    model = build(cfg).to(memory_format=torch.channels_last)
-    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
+    model = build(cfg, hyper).to(memory_format=torch.channels_last)
+    opt = torch.optim.AdamW(model.parameters(), lr=hyper["lr"], weight_decay=hyper["weightDecay"])
     crit = nn.CrossEntropyLoss(label_smoothing=0.1)
     pad = max(1, round(2 * cfg["resolution"] / 32))
-    steps_per_epoch = math.ceil(len(xtr) / args.batch_size)
-    total = steps_per_epoch * args.epochs
-    warm = max(1, steps_per_epoch // 4)
-
-    def lr_at(step):
-        if step < warm:
-            return args.lr * (step + 1) / warm
-        return args.lr * 0.5 * (1 + math.cos(math.pi * (step - warm) / max(1, total - warm)))
-
+    bs = hyper["batchSize"]
+    steps_per_epoch = math.ceil(len(xtr) / bs)
     g = torch.Generator().manual_seed(seed)
-    step, start = 0, time.time()
-    for _ in range(args.epochs):
+    curve, stopped_by = [], None
+
+    if os.path.exists(ckpt_path):
+        st = torch.load(ckpt_path)
+        model.load_state_dict(st["model"])
+        opt.load_state_dict(st["opt"])
+        torch.set_rng_state(st["torch_rng"])
+        g.set_state(st["gen_rng"])
+        curve, stopped_by = st["curve"], st["stopped_by"]
+        print(f"  resumed after epoch {len(curve)}", flush=True)
+
+    while stopped_by is None:
+        epoch = len(curve) + 1
+        stage = 0 if not curve else curve[-1]["stage"] + (curve[-1]["then"] == "drop")
+        t0, c0 = time.time(), time.process_time()
         model.train()
         perm = torch.randperm(len(xtr), generator=g)
+        step0 = (epoch - 1) * steps_per_epoch
+        loss_sum = 0.0
         for bi in range(steps_per_epoch):
-            idx = perm[bi * args.batch_size:(bi + 1) * args.batch_size]
+            idx = perm[bi * bs:(bi + 1) * bs]
+            lr = lr_at(hyper, step0 + bi, steps_per_epoch, stage)
             for group in opt.param_groups:
-                group["lr"] = lr_at(step)
+                group["lr"] = lr
             loss = crit(model(to_input(augment(xtr[idx], pad))), ytr[idx])
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
-            step += 1
-    seconds = time.time() - start
-    model.eval()
-    with torch.no_grad():
-        pred = torch.cat([model(to_input(xte[i:i + 500])).argmax(1) for i in range(0, len(xte), 500)])
-    return float((pred == yte).float().mean()), seconds, float(loss.item())
+            loss_sum += float(loss) * len(idx)
+        correct = evaluate(model, xte, yte)
+        curve.append({"epoch": epoch, "stage": stage, "lr": float(f"{lr:.3g}"),
+                      "trainLoss": round(loss_sum / len(xtr), 4), "testAccuracy": correct / TEST_IMAGES,
+                      "seconds": round(time.time() - t0, 1), "cpuSeconds": round(time.process_time() - c0, 1),
+                      "load1": round(os.getloadavg()[0], 2)})
+        then = after_epoch([round(c["testAccuracy"] * TEST_IMAGES) for c in curve], [c["stage"] for c in curve])
+        curve[-1]["then"] = then or "go on"
+        stopped_by = then if then in ("plateau", "max") else None
+        print(f"  epoch {epoch} stage {stage}: loss {curve[-1]['trainLoss']}, test {100 * correct / TEST_IMAGES:.2f}%, "
+              f"{curve[-1]['seconds']} s ({curve[-1]['cpuSeconds']} s CPU), then {curve[-1]['then']}", flush=True)
+        save_checkpoint(ckpt_path, {"model": model.state_dict(), "opt": opt.state_dict(),
+                                    "torch_rng": torch.get_rng_state(), "gen_rng": g.get_state(),
+                                    "curve": curve, "stopped_by": stopped_by})
+    return curve, stopped_by, precise_bn_accuracy(model, xtr, xte, yte) / TEST_IMAGES
+
+
+def grid_order(configs, seeds):
+    """Cheapest complete comparisons first: (baseline + 2x) x seeds, then 4x x seeds, then 8x."""
+    budgets = sorted({c["budget"] for c in configs if c["family"] != "baseline"})
+    out = []
+    for i, b in enumerate(budgets):
+        tier = [c for c in configs if c["budget"] == b or (i == 0 and c["family"] == "baseline")]
+        out += [(c, s) for s in seeds for c in tier]
+    return out
+
+
+def recipe(args):
+    h = standard_hyper()
+    return {"trainImages": args.train_subset, "batchSize": h["batchSize"],
+            "optimizer": f"AdamW lr {h['lr']} weight decay {h['weightDecay']}",
+            "schedule": "linear warm-up over epoch 1, then constant, divided by 10 at each plateau of the stopping rule",
+            "labelSmoothing": 0.1, "dropout": h["dropout"], "stochasticDepth": h["stochasticDepth"],
+            "bnMomentum": h["bnMomentum"], "init": "torchvision's (Kaiming normal fan-out convolutions, BN gamma 1)",
+            "augmentation": "horizontal flip, random crop from the image zero-padded by r/16 pixels",
+            "pipeline": "28x28 grey -> PIL resize to r x r (bilinear) -> /255 -> (x - 0.286) / 0.353",
+            "stoppingRule": dict(RULE, text=" ".join(__doc__.split("\n\n")[2].split(": ", 1)[1].split()))}
+
+
+def run_key(name, seed, variant, rec):
+    digest = hashlib.sha1(json.dumps(rec, sort_keys=True).encode()).hexdigest()[:10]
+    return f"{name}.{variant or 'standard'}.seed{seed}.{digest}"
+
+
+def merge_run(args, rec, grid_names, seeds, run, section):
+    """Appends one finished run to the output JSON under a lock, and restates what is missing."""
+    with open(os.path.join(args.cache, "out.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        doc = load_doc(args.out, rec)
+        if run is not None and not any(same_run(r, run) for r in doc[section]):
+            doc[section].append(run)
+        have = {(r["name"], r["seed"]) for r in doc["runs"]}
+        missing = [{"name": n, "seed": s} for s in seeds for n in grid_names if (n, s) not in have]
+        doc = dict(header(args, rec, grid_names, seeds), complete=not missing, missing=missing,
+                   runs=doc["runs"], ablations=doc["ablations"])
+        atomic_write_json(args.out, doc)
+    return doc
+
+
+def same_run(a, b):
+    return (a["name"], a["seed"], a.get("variant")) == (b["name"], b["seed"], b.get("variant"))
+
+
+def load_doc(path, rec):
+    if not os.path.exists(path):
+        return {"runs": [], "ablations": []}
+    with open(path) as f:
+        doc = json.load(f)
+    if doc.get("format") != FORMAT:
+        print(f"{path}: format {doc.get('format', 1)} (cut-short runs), replaced by format {FORMAT}", flush=True)
+        return {"runs": [], "ablations": []}
+    if doc["recipe"] != rec:
+        raise SystemExit(f"{path} was written with another recipe; use another --out to train this one")
+    return doc
+
+
+def header(args, rec, grid_names, seeds):
+    return {
+        "format": FORMAT,
+        "producer": "scripts/train/scaling_experiment.py",
+        "framework": "torch " + torch.__version__,
+        "torchvision": torchvision.__version__,
+        "device": f"CPU ({platform.machine()}), {args.threads} thread(s), niced, shared with other jobs",
+        "dataset": "Fashion-MNIST (Debian dataset-fashion-mnist), evaluated on all 10,000 test images",
+        "recipe": rec,
+        "grid": {"configs": grid_names, "seeds": seeds},
+        "ablation": {"config": args.ablation_config, "variants": ABLATIONS},
+    }
+
+
+def time_steps(args, configs, xtr28, ytr):
+    for cfg in configs:
+        x = resized(xtr28[:128 * (args.time_steps + 3)], cfg["resolution"])
+        torch.manual_seed(0)
+        model = build(cfg).to(memory_format=torch.channels_last).train()
+        opt = torch.optim.AdamW(model.parameters(), lr=3e-3, weight_decay=0.05)
+        crit = nn.CrossEntropyLoss(label_smoothing=0.1)
+        pad = max(1, round(2 * cfg["resolution"] / 32))
+        for i in range(args.time_steps + 3):
+            if i == 3:
+                t0, c0 = time.time(), time.process_time()
+            loss = crit(model(to_input(augment(x[i * 128:(i + 1) * 128], pad))), ytr[i * 128:(i + 1) * 128])
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+        k = math.ceil(60000 / 128) / args.time_steps
+        print(json.dumps({"name": cfg["name"], "epochSeconds": round((time.time() - t0) * k),
+                          "epochCpuSeconds": round((time.process_time() - c0) * k),
+                          "load1": round(os.getloadavg()[0], 2)}), flush=True)
 
 
 def main():
@@ -154,66 +413,76 @@ def main():
     torch.set_num_threads(args.threads)
     with open(args.configs) as f:
         configs = json.load(f)
+    grid_names = [c["name"] for c in configs]
     if args.only:
         keep = set(args.only.split(","))
         configs = [c for c in configs if c["name"] in keep]
     seeds = [int(s) for s in args.seeds.split(",")]
-
-    doc = {"runs": []}
-    if os.path.exists(args.out):
-        with open(args.out) as f:
-            doc = json.load(f)
-    doc.update({
-        "producer": "scripts/train/scaling_experiment.py",
-        "framework": "torch " + torch.__version__,
-        "torchvision": torchvision.__version__,
-        "device": f"CPU ({platform.machine()}), {args.threads} thread(s), shared with other jobs",
-        "dataset": "Fashion-MNIST (Debian dataset-fashion-mnist), evaluated on all 10,000 test images",
-        "recipe": {"epochs": args.epochs, "trainImages": args.train_subset, "batchSize": args.batch_size,
-                   "optimizer": f"AdamW lr {args.lr} weight decay {args.weight_decay}, warm-up 1/4 epoch, cosine",
-                   "labelSmoothing": 0.1, "dropout": 0.2, "stochasticDepth": 0.1,
-                   "augmentation": "horizontal flip, random crop from the image zero-padded by r/16 pixels",
-                   "pipeline": "28x28 grey -> PIL resize to r x r (bilinear) -> /255 -> (x - 0.286) / 0.353"},
-    })
-    done = {(r["name"], r["seed"], r["epochs"], r["trainImages"]) for r in doc["runs"]}
+    rec = recipe(args)
 
     data_dir = find_dataset_dir(None)
     xtr28, ytr, xte28, yte = load_fashion(data_dir)
     order = np.random.RandomState(1234).permutation(len(xtr28))[:args.train_subset]
     xtr28, ytr = xtr28[order], torch.from_numpy(ytr[order])
     yte = torch.from_numpy(yte)
-    cache = {}
+    if args.time_steps:
+        return time_steps(args, configs, xtr28, ytr)
 
-    for seed in seeds:
-        for cfg in configs:
-            key = (cfg["name"], seed, args.epochs, args.train_subset)
-            if key in done:
-                continue
-            r = cfg["resolution"]
-            if r not in cache:
-                cache.clear()  # one resolution at a time keeps memory small
-                cache[r] = (resized(xtr28, r), resized(xte28, r))
-            xtr, xte = cache[r]
-            model = build(cfg)
-            params = sum(p.numel() for p in model.parameters())
-            macs = torch_macs(model, r)
-            if params != cfg["params"] or macs != cfg["macs"]:
-                raise SystemExit(f"{cfg['name']}: torch has {params} params / {macs} MACs, "
-                                 f"the plan {cfg['params']} / {cfg['macs']}")
-            acc, seconds, loss = train_one(args, cfg, seed, xtr, ytr, xte, yte)
-            run = {k: cfg[k] for k in ("name", "family", "budget", "width", "depth", "resolution",
-                                        "head", "blocks", "macs", "params")}
-            run.update({"torchParams": params, "torchMacs": macs, "seed": seed, "epochs": args.epochs,
-                        "trainImages": args.train_subset, "testAccuracy": round(acc, 4),
-                        "finalLoss": round(loss, 4), "seconds": round(seconds, 1),
-                        "finished": datetime.datetime.utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")})
-            doc["runs"].append(run)
-            print(json.dumps(run), flush=True)
-            tmp = args.out + ".tmp"
-            with open(tmp, "w") as f:
-                json.dump(doc, f, indent=1)
-                f.write("\n")
-            os.replace(tmp, args.out)
+    if args.ablation:
+        base = next(c for c in configs if c["name"] == args.ablation_config)
+        todo = [(base, s, v) for s in seeds for v in ABLATIONS]
+        section = "ablations"
+    else:
+        todo = [(c, s, None) for c, s in grid_order(configs, seeds)]
+        section = "runs"
+    os.makedirs(args.cache, exist_ok=True)
+    doc = merge_run(args, rec, grid_names, GRID_SEEDS, None, section)
+    cache, finished = {}, 0
+
+    for cfg, seed, variant in todo:
+        if any(same_run(r, {"name": cfg["name"], "seed": seed, "variant": variant}) for r in doc[section]):
+            continue
+        key = run_key(cfg["name"], seed, variant, rec)
+        if not claim(args.cache, key):
+            continue
+        # Another process may have finished it between our last read and the claim.
+        doc = merge_run(args, rec, grid_names, GRID_SEEDS, None, section)
+        if any(same_run(r, {"name": cfg["name"], "seed": seed, "variant": variant}) for r in doc[section]):
+            release(args.cache, key)
+            continue
+        hyper = dict(standard_hyper(), **(ABLATIONS[variant] if variant else {}))
+        r = cfg["resolution"]
+        if r not in cache:
+            cache.clear()  # one resolution at a time keeps memory small
+            cache[r] = (resized(xtr28, r), resized(xte28, r))
+        xtr, xte = cache[r]
+        model = build(cfg, hyper)
+        params = sum(p.numel() for p in model.parameters())
+        macs = torch_macs(model, r)
+        if params != cfg["params"] or macs != cfg["macs"]:
+            raise SystemExit(f"{cfg['name']}: torch has {params} params / {macs} MACs, "
+                             f"the plan {cfg['params']} / {cfg['macs']}")
+        print(f"{cfg['name']} seed {seed}{' ' + variant if variant else ''}: {key}", flush=True)
+        ckpt = os.path.join(args.cache, key + ".pt")
+        curve, stopped_by, precise_bn = train_one(cfg, hyper, seed, xtr, ytr, xte, yte, ckpt)
+        run = {k: cfg[k] for k in ("name", "family", "budget", "width", "depth", "resolution",
+                                    "head", "blocks", "macs", "params")}
+        if variant:
+            run.update({"variant": variant, "changes": ABLATIONS[variant]})
+        run.update({"torchParams": params, "torchMacs": macs, "seed": seed, "epochs": len(curve),
+                    "stoppedBy": stopped_by,
+                    "testAccuracy": curve[-1]["testAccuracy"], "preciseBnTestAccuracy": precise_bn,
+                    "seconds": round(sum(c["seconds"] for c in curve), 1),
+                    "cpuSeconds": round(sum(c["cpuSeconds"] for c in curve), 1),
+                    "finished": datetime.datetime.utcnow().strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "curve": curve})
+        doc = merge_run(args, rec, grid_names, GRID_SEEDS, run, section)
+        os.remove(ckpt)
+        release(args.cache, key)
+        print(json.dumps({k: v for k, v in run.items() if k != "curve"}), flush=True)
+        finished += 1
+        if args.max_runs and finished >= args.max_runs:
+            break
 
 
 if __name__ == "__main__":
