@@ -5,7 +5,7 @@
 // bounds of the window see.
 import type { Activation } from '../../../model/activations.js';
 import { folded, type OpWeights } from '../../fused/weights.js';
-import { activationFn, perValue, perValueGroups, product, variants, type GpuKernelsOf } from './kernel.js';
+import { activationFn, perValue, perValueGroups, product, variants, type Geometry, type GpuKernelsOf, type Operands } from './kernel.js';
 
 /**
  * Packed: the kernel in its TF layout with the batch norm folded in ([kh][kw][cin][cout], or
@@ -61,27 +61,28 @@ const depthwise = variants((a: Activation) => perValue([...WINDOW, 'c'] as const
   }
   arena[p.out + i] = act(acc);`, activationFn('act', a)));
 
+/** The parameters both window kernels share: operands, values to compute, and the window's geometry. */
+function windowFields(op: { kernel: readonly [number, number]; stride: number; pads: readonly number[] }, g: Geometry, at: Operands) {
+  const [h, wd] = g.input as [number, number], [oh, ow] = g.output as [number, number];
+  const [kh, kw] = op.kernel;
+  return { x: at.x, out: at.out, count: g.images * product(g.output), h, wd, oh, ow, kh, kw, stride: op.stride, top: op.pads[0]!, left: op.pads[1]! };
+}
+
 export const windowKernels: GpuKernelsOf<'conv2d' | 'depthwiseConv2d'> = {
   conv2d: {
     pack: (op, w) => withBias(w, op.cout),
     dispatches(op, g, at) {
       const s = conv(op.activation);
-      const count = g.images * product(g.output);
-      const [h, wd] = g.input as [number, number], [oh, ow] = g.output as [number, number];
-      const [kh, kw] = op.kernel;
-      const params = s.paramsOf({ x: at.x, out: at.out, count, h, wd, oh, ow, kh, kw, stride: op.stride, top: op.pads[0], left: op.pads[1], cin: op.cin, cout: op.cout });
-      return [{ code: s.code, params, groups: perValueGroups(count) }];
+      const f = windowFields(op, g, at);
+      return [{ code: s.code, params: s.paramsOf({ ...f, cin: op.cin, cout: op.cout }), groups: perValueGroups(f.count) }];
     },
   },
   depthwiseConv2d: {
     pack: (op, w) => withBias(w, op.c),
     dispatches(op, g, at) {
       const s = depthwise(op.activation);
-      const count = g.images * product(g.output);
-      const [h, wd] = g.input as [number, number], [oh, ow] = g.output as [number, number];
-      const [kh, kw] = op.kernel;
-      const params = s.paramsOf({ x: at.x, out: at.out, count, h, wd, oh, ow, kh, kw, stride: op.stride, top: op.pads[0], left: op.pads[1], c: op.c });
-      return [{ code: s.code, params, groups: perValueGroups(count) }];
+      const f = windowFields(op, g, at);
+      return [{ code: s.code, params: s.paramsOf({ ...f, c: op.c }), groups: perValueGroups(f.count) }];
     },
   },
 };
