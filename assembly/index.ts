@@ -7,6 +7,7 @@ export { add, activation, batchNorm, multiply } from './eltwise';
 export { pointwise4x8 } from './gemm';
 export { conv2d } from './conv';
 export { depthwiseConv2d } from './depthwise';
+export { expandDepthwise } from './expand-depthwise';
 export { squeezeExcite } from './se';
 export { globalAvgPool } from './pool';
 export { dense, softmax } from './dense';

@@ -23,7 +23,7 @@ const opShape = (op) => {
   const first = op.layers[0];
   return `${shapes.get(first.inputs[0]).join('×')} → ${shapes.get(op.name).join('×')}`;
 };
-const family = (op) => (op.kind === 'pointwise' ? 'pointwise (gemm4x8)' : op.kind === 'conv2d' ? `conv ${op.kernel.join("×")}/${op.stride}` : op.kind === 'depthwiseConv2d' ? `depthwise ${op.kernel.join("×")}` : op.kind);
+const family = (op) => (op.kind === 'expandDepthwise' ? `expand + depthwise ${op.depthwise.kernel.join('×')}` : op.kind === 'pointwise' ? 'pointwise (gemm4x8)' : op.kind === 'conv2d' ? `conv ${op.kernel.join("×")}/${op.stride}` : op.kind === 'depthwiseConv2d' ? `depthwise ${op.kernel.join("×")}` : op.kind);
 const gflops = (macs, ms) => (ms > 0 ? (2 * macs) / ms / 1e6 : 0);
 const ceiling = await simdCeiling(backend.kernels);
 

@@ -75,6 +75,23 @@ for (const [n, h, w, c, k, s, mode, act] of [
     `[${n},${h},${w},${c}] ${k.join('×')}/${s} pads [${p}] bn ${act}`, [rand([n, h, w, c])], { kernel: he([...k, c, 1]), bias: null, batchNorm: batchNorm(c) });
 }
 
+// expandDepthwise: [n, h, w, cin], expanded channels, depthwise [kh, kw], stride, pads. Rows of
+// w × c floats against the kernel's 48 Ki-float strip buffer: 8 rows a strip, 9, and the minimum
+// (the kernel's height), so strips follow one another and keep the rows they share.
+for (const [n, h, w, cin, c, k, s, mode] of [
+  [1, 40, 64, 16, 96, [3, 3], 1, 'same'],
+  [2, 41, 33, 24, 150, [5, 5], 2, 'same'],
+  [1, 30, 200, 8, 250, [3, 3], 2, 'same'],
+  [3, 9, 7, 5, 13, [3, 2], 1, [1, 0, 1, 1]],
+] as const) {
+  const p = pads(h, w, k[0], s, mode);
+  const expand = { ...base('pointwise'), kind: 'pointwise' as const, cin, cout: c, activation: 'swish' as const, useBias: false, batchNorm: 'bn' };
+  const depthwise = { ...base('depthwiseConv2d'), kind: 'depthwiseConv2d' as const, kernel: k, stride: s, pads: p, c, activation: 'swish' as const, useBias: false, batchNorm: 'bn' };
+  add({ ...base('expandDepthwise'), kind: 'expandDepthwise', expand, depthwise }, `[${n},${h},${w},${cin}] → ${c}, ${k.join('×')}/${s} pads [${p}]`, [rand([n, h, w, cin])], {
+    parts: [{ kernel: he([cin, c]), bias: null, batchNorm: batchNorm(c) }, { kernel: he([...k, c, 1]), bias: null, batchNorm: batchNorm(c) }],
+  });
+}
+
 for (const [n, h, w, c, cse] of [[1, 5, 7, 16, 4], [3, 4, 3, 13, 3], [2, 1, 1, 96, 4]] as const) {
   add({ ...base('squeezeExcite'), kind: 'squeezeExcite', c, cse, reduce: 'r', expand: 'e', actReduce: 'swish', actExpand: 'sigmoid' }, `[${n},${h},${w},${c}] se ${cse}`,
     [rand([n, h, w, c], 2)], { kernel: he([c, cse]), bias: values(cse, 0.1), expandKernel: he([cse, c]), expandBias: values(c, 0.1) });

@@ -1,9 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createBackend } from '../src/backends/index.js';
-import { FUSED_OPS, referenceOf, type FusedOp, type OpWeights } from '../src/backends/fused/ops.js';
+import { FUSED_OPS, referenceOf, type FusedOp, type OpOf, type OpWeights } from '../src/backends/fused/ops.js';
 import { sharedHeap } from '../src/backends/wasm/heap.js';
 import { runFusedOp } from '../src/backends/wasm/ops.js';
 import { createWebGpuBackend } from '../src/backends/webgpu/index.js';
+import { GPU_KINDS } from '../src/backends/webgpu/kernels/table.js';
 import { nodeGpu } from '../src/node/webgpu.js';
 import type { Tensor } from '../src/tensor/tensor.js';
 import { cases } from './fused-cases.js';
@@ -26,13 +27,21 @@ const otherGemm = await createWebGpuBackend({ gpu: await nodeGpu(), gemm: gpu.ge
 type Runner = { run: (op: FusedOp, inputs: Tensor[], w: OpWeights) => Promise<Tensor>; kinds?: readonly string[] };
 const RUNNERS: Record<string, Runner> = {
   wasm: { run: async (op, inputs, w) => runFusedOp(heap, op, inputs, w) },
-  [`webgpu (${gpu.gemm} GEMM)`]: { run: (op, inputs, w) => gpu.runFused(op, inputs, w) },
+  [`webgpu (${gpu.gemm} GEMM)`]: { run: (op, inputs, w) => gpu.runFused(op, inputs, w), kinds: GPU_KINDS },
   [`webgpu (${otherGemm.gemm} GEMM)`]: { run: (op, inputs, w) => otherGemm.runFused(op, inputs, w), kinds: ['pointwise'] },
 };
 const worst = new Map<string, { relative: number; label: string }>();
 
 describe('every fused op × compiled backend × edge shape equals its layers run one by one on the reference, within 1e-5 relative', async () => {
   const reference = await createBackend('reference');
+  it('the strips of expandDepthwise give bit for bit its two parts run one after the other (wasm)', () => {
+    for (const c of cases.filter((c) => c.op.kind === 'expandDepthwise')) {
+      const op = c.op as OpOf<'expandDepthwise'>;
+      const expanded = runFusedOp(heap, op.expand, c.inputs, c.w.parts![0]!);
+      const want = runFusedOp(heap, op.depthwise, [expanded], c.w.parts![1]!);
+      expect(Array.from(runFusedOp(heap, op, c.inputs, c.w).data), c.label).toEqual(Array.from(want.data));
+    }
+  });
   it('covers every kind of fused op', () => {
     expect(Object.keys(FUSED_OPS).filter((kind) => !cases.some((c) => c.op.kind === kind))).toEqual([]);
   });

@@ -13,9 +13,11 @@ const KINDS = Object.keys(FUSED_OPS) as Kind[];
 /**
  * Groups the plan's layers into fused ops: at each layer, the first kind of the op table whose
  * fusion rule matches there (ops.ts) takes its layers; a layer that computes nothing becomes an
- * alias of its input. Every backend that compiles a plan runs these ops, each with its own kernel.
+ * alias of its input. Every backend that compiles a plan runs these ops, each with its own kernel;
+ * `kinds` (default: all) are the kinds the backend has kernels for, so a backend without a
+ * composite op's kernel gets its parts.
  */
-export function fusePlan(plan: Plan): FusedPlan {
+export function fusePlan(plan: Plan, kinds: readonly Kind[] = KINDS): FusedPlan {
   const layers = plan.layers;
   const readers = new Map<string, number>();
   for (const l of layers) for (const name of l.inputs) readers.set(name, (readers.get(name) ?? 0) + 1);
@@ -42,7 +44,7 @@ export function fusePlan(plan: Plan): FusedPlan {
       continue;
     }
     let found: { op: FusedOp; taken: number } | undefined;
-    for (const kind of KINDS) if ((found = FUSED_OPS[kind].match?.(ctx, i))) break;
+    for (const kind of KINDS) if (kinds.includes(kind) && (found = FUSED_OPS[kind].match?.(ctx, i))) break;
     if (!found) throw new Error(`internal error: no fused op takes layer ${l.name} (${l.kind})`);
     ops.push(found.op);
     i += found.taken;

@@ -43,6 +43,13 @@ export type FusedOp =
   /** A 1×1 convolution, stride 1, no pads; a second input is the residual added in its store. */
   | (Common & Epilogue & { kind: 'pointwise'; cin: number; cout: number })
   | (Common & Epilogue & { kind: 'depthwiseConv2d'; kernel: KernelSize; stride: number; pads: Pads; c: number })
+  /**
+   * An MBConv block's expand then depthwise convolution as one op: its two parts, each as it would be
+   * alone, the depthwise reading only the expand. Kernels compute it in strips of rows, so the
+   * expanded tensor (6× the block's channels) never goes to memory whole. Optional: a backend
+   * without a kernel for it runs the two parts (fusePlan's `kinds`).
+   */
+  | (Common & { kind: 'expandDepthwise'; expand: OpOf<'pointwise'>; depthwise: OpOf<'depthwiseConv2d'> })
   /** x · sigmoid(expand(swish(reduce(mean over h, w of x)))), per image and channel. */
   | (Common & { kind: 'squeezeExcite'; c: number; cse: number; reduce: string; expand: string; actReduce: Activation; actExpand: Activation })
   | (Common & { kind: 'batchNorm' })
@@ -142,6 +149,26 @@ function convMatcher<K extends 'conv2d' | 'pointwise' | 'depthwiseConv2d'>(kind:
   };
 }
 
+/**
+ * Expanded tensors of fewer rows than this stay two ops: they fit in cache as they are, and a
+ * strip split across threads would recompute a kernel's height of expanded rows at each seam, a
+ * large share of a small image (28 rows, B0's 28×28 blocks, is the smallest that pays).
+ */
+export const EXPAND_DEPTHWISE_MIN_ROWS = 28;
+
+/** A 1×1 expand (no residual) whose only reader is a depthwise conv: both, as one op. */
+const expandDepthwiseMatcher: Matcher<OpOf<'expandDepthwise'>> = (ctx, i) => {
+  const expand = FUSED_OPS.pointwise.match!(ctx, i);
+  if (!expand || expand.op.inputs.length !== 1 || ctx.shapeOf(expand.op.name)[0]! < EXPAND_DEPTHWISE_MIN_ROWS) return undefined;
+  const depthwise = ctx.readers(expand.op.name) === 1 ? FUSED_OPS.depthwiseConv2d.match!(ctx, i + expand.taken) : undefined;
+  if (!depthwise || depthwise.op.inputs[0] !== expand.op.name) return undefined;
+  const layers = [...expand.op.layers, ...depthwise.op.layers];
+  return {
+    op: { kind: 'expandDepthwise', name: depthwise.op.name, inputs: expand.op.inputs, layers, expand: expand.op, depthwise: depthwise.op },
+    taken: expand.taken + depthwise.taken,
+  };
+};
+
 /** se_squeeze(X) → se_reshape → se_reduce (1×1, bias) → se_expand (1×1, bias) → se_excite(X, expand). */
 const squeezeExciteMatcher: Matcher<OpOf<'squeezeExcite'>> = (ctx, i) => {
   const squeeze = ctx.layers[i]!;
@@ -167,6 +194,15 @@ const squeezeExciteMatcher: Matcher<OpOf<'squeezeExcite'>> = (ctx, i) => {
  * the single layers. A new fused op is its variant above and one entry here.
  */
 export const FUSED_OPS: { readonly [K in Kind]: FusedOpDefinition<K> } = {
+  expandDepthwise: {
+    match: expandDepthwiseMatcher,
+    outputShape: (op, input) => FUSED_OPS.depthwiseConv2d.outputShape(op.depthwise, FUSED_OPS.pointwise.outputShape(op.expand, input)),
+    weights: (op, source) => ({ parts: [FUSED_OPS.pointwise.weights!(op.expand, source), FUSED_OPS.depthwiseConv2d.weights!(op.depthwise, source)] }),
+    reference: (ops, op, [x], w) => {
+      const expanded = FUSED_OPS.pointwise.reference(ops, op.expand, [x!], w.parts![0]!);
+      return FUSED_OPS.depthwiseConv2d.reference(ops, op.depthwise, [expanded], w.parts![1]!);
+    },
+  },
   pointwise: {
     match: convMatcher('pointwise'),
     outputShape: (op, [h, w]) => [h!, w!, op.cout],

@@ -22,6 +22,8 @@ export interface OpWeights {
   /** Squeeze-excitation's second 1×1 convolution. */
   expandKernel?: Float32Array;
   expandBias?: Float32Array;
+  /** A composite op's weights: each of its part ops' own, in order (ops.ts, expandDepthwise). */
+  parts?: readonly OpWeights[];
 }
 
 /** Where a fused op's definition reads its weights: `<layer>/<role>` of a plan's weight map. */

@@ -70,8 +70,9 @@ export function compileWasm(heap: Heap, plan: Plan, weights: WeightMap, options:
   });
   buffers[bufferOf.get(output)!]!.last = ops.length;
   const threads = pool?.threads ?? 1;
+  const geometry = ops.map((op) => ({ input: shapes.get(op.layers[0]!.inputs[0]!)!, output: shapes.get(op.name)! }));
   // one scratch per thread, back to back
-  const scratchBytes = align(Math.max(0, ...ops.map((op) => kernelFor(op.kind).scratchFloats?.(op) ?? 0)) * 4);
+  const scratchBytes = align(Math.max(0, ...ops.map((op, s) => kernelFor(op.kind).scratchFloats?.(op, geometry[s]!) ?? 0)) * 4);
 
   // The arena for `images` images, placed once per capacity.
   let arena = { block: 0, bytes: 0, images: 0, operands: [] as Operands[] };
@@ -88,7 +89,6 @@ export function compileWasm(heap: Heap, plan: Plan, weights: WeightMap, options:
     arena.operands = ops.map((op, s) => ({ x: at(op.inputs[0]!), y: op.inputs[1] ? at(op.inputs[1]) : 0, out: at(op.name), w: weightAt[s]!, scratch }));
     if (pool) program = pool.load(ops, geometry, arena.operands, scratchBytes, program || undefined);
   };
-  const geometry = ops.map((op) => ({ input: shapes.get(op.layers[0]!.inputs[0]!)!, output: shapes.get(op.name)! }));
   let program = 0;
   placeArena(1);
   const oneImageBytes = arena.bytes;

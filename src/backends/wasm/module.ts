@@ -25,6 +25,11 @@ export interface KernelExports {
     x: number, h: number, w: number, c: number, wp: number, kh: number, kw: number,
     stride: number, top: number, left: number, out: number, oh: number, ow: number, act: number, y0: number, y1: number,
   ): void;
+  expandDepthwise(
+    x: number, h: number, w: number, cin: number, wExpand: number, c: number, wDepthwise: number, kh: number, kw: number,
+    stride: number, top: number, left: number, out: number, oh: number, ow: number, actExpand: number, actDepthwise: number,
+    y0: number, y1: number, buf: number, bufRows: number,
+  ): void;
   squeezeExcite(x: number, hw: number, c: number, w: number, cse: number, out: number, scratch: number, actReduce: number, actExpand: number): void;
   globalAvgPool(x: number, hw: number, c: number, out: number): void;
   dense(x: number, rows: number, k: number, w: number, n: number, out: number, act: number): void;
@@ -66,7 +71,7 @@ export function decodeBase64(text: string): Uint8Array {
   return bytes;
 }
 
-const KERNEL_NAMES = ['heapBase', 'relaxedSimd', 'pointwise4x8', 'conv2d', 'depthwiseConv2d', 'squeezeExcite', 'dense', 'softmax'];
+const KERNEL_NAMES = ['heapBase', 'relaxedSimd', 'pointwise4x8', 'conv2d', 'depthwiseConv2d', 'expandDepthwise', 'squeezeExcite', 'dense', 'softmax'];
 
 export const IMPORTS = {
   env: {

@@ -50,7 +50,7 @@ export function runFusedOp(heap: Heap, op: FusedOp, [x, y]: readonly Tensor[], w
       x: take(heap.put(x!.data)),
       y: y ? take(heap.put(y.data)) : 0,
       w: weights && kernel.pack ? take(heap.put(kernel.pack(op, weights))) : 0,
-      scratch: kernel.scratchFloats ? take(heap.alloc(kernel.scratchFloats(op) * 4)) : 0,
+      scratch: kernel.scratchFloats ? take(heap.alloc(kernel.scratchFloats(op, g) * 4)) : 0,
       out: take(heap.alloc(outFloats * 4)),
     };
     runStep(heap.kernels, op, g, at);

@@ -7,7 +7,7 @@ import { Tensor, sizeOf } from '../../tensor/tensor.js';
 import { checkWeights, type WeightMap } from '../../weights/weights.js';
 import { alive, guarded, MAP_READ, settled, USAGE, type GpuContext } from './device.js';
 import type { Geometry } from './kernels/kernel.js';
-import { gpuKernelFor } from './kernels/table.js';
+import { GPU_KINDS, gpuKernelFor } from './kernels/table.js';
 import { buildProgram, encodeSteps, uploadable, type Program } from './program.js';
 import { profileSteps } from './profile.js';
 import { GpuWeights, mib } from './resources.js';
@@ -56,7 +56,7 @@ export function compileWebGpu(context: GpuContext, plan: Plan, weightMap: Weight
   checkWeights(plan, weightMap);
   alive(context);
   const { device, limits } = context;
-  const { ops, aliases } = fusePlan(plan);
+  const { ops, aliases } = fusePlan(plan, GPU_KINDS);
   const shapes = new Map<string, readonly number[]>([['input', plan.inputShape]]);
   for (const l of plan.layers) shapes.set(l.name, l.shape);
   const last = plan.layers.at(-1)!.name;

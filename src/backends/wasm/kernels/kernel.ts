@@ -30,8 +30,8 @@ export interface Operands {
 export interface Kernel<K extends Kind> {
   /** The weights (fused/weights.ts, batch norm unfolded) in the layout the kernel reads (layouts.ts). */
   pack?(op: OpOf<K>, w: OpWeights): Float32Array;
-  /** Floats of scratch each thread needs. */
-  scratchFloats?(op: OpOf<K>): number;
+  /** Floats of scratch each thread needs, for one image's input and output shapes. */
+  scratchFloats?(op: OpOf<K>, g: Omit<Geometry, 'batch'>): number;
   /** The kernel may write its output over its first input, when nothing reads that input later. */
   inPlace?: boolean;
   /** Multiply-adds (or, for kernels without, floats written) of a step: what splitting it must beat. */

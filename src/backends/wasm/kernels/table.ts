@@ -5,6 +5,7 @@ import type { FusedOp } from '../../fused/ops.js';
 import type { KernelExports } from '../module.js';
 import type { Geometry, Kernel, Kind, Operands } from './kernel.js';
 import { windowKernels } from './window.js';
+import { expandDepthwiseKernels } from './expand-depthwise.js';
 import { elementwiseKernels } from './elementwise.js';
 import { pointwiseKernels } from './pointwise.js';
 import { reduceKernels } from './reduce.js';
@@ -13,6 +14,7 @@ import { squeezeExciteKernels } from './squeeze-excite.js';
 export const KERNELS: { readonly [K in Kind]: Kernel<K> } = {
   ...pointwiseKernels,
   ...windowKernels,
+  ...expandDepthwiseKernels,
   ...squeezeExciteKernels,
   ...elementwiseKernels,
   ...reduceKernels,

@@ -8,7 +8,13 @@ import { reduceKernels } from './reduce.js';
 import { squeezeExciteKernels } from './squeeze-excite.js';
 import { windowKernels } from './window.js';
 
-export const GPU_KERNELS: { readonly [K in Kind]: GpuKernel<K> } = {
+/**
+ * The kinds with a kernel here: all but the composite expandDepthwise, whose strips are a CPU cache
+ * matter (a GPU runs its two parts as two dispatches: fusePlan(plan, GPU_KINDS)).
+ */
+export type GpuKind = Exclude<Kind, 'expandDepthwise'>;
+
+export const GPU_KERNELS: { readonly [K in GpuKind]: GpuKernel<K> } = {
   ...pointwiseKernels,
   ...windowKernels,
   ...squeezeExciteKernels,
@@ -16,6 +22,10 @@ export const GPU_KERNELS: { readonly [K in Kind]: GpuKernel<K> } = {
   ...reduceKernels,
 };
 
+export const GPU_KINDS = Object.keys(GPU_KERNELS) as GpuKind[];
+
 export function gpuKernelFor<K extends Kind>(kind: K): GpuKernel<K> {
-  return GPU_KERNELS[kind];
+  const kernel = (GPU_KERNELS as { readonly [P in Kind]?: GpuKernel<P> })[kind];
+  if (!kernel) throw new Error(`internal error: the webgpu backend has no kernel for ${kind} (fuse with GPU_KINDS)`);
+  return kernel;
 }
