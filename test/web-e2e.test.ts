@@ -3,7 +3,7 @@ import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { serve } from '../web/serve.mjs';
+import { ISOLATION_HEADERS, serve } from '../web/serve.mjs';
 import { effnet } from './run-cli.js';
 
 // The static page in a real browser: Debian's chromium, headless, driven by playwright-core,
@@ -99,6 +99,37 @@ describe('the web page in chromium', () => {
     const origin = new URL(url).origin;
     expect(requests.filter((r) => !r.startsWith(origin) && !r.startsWith('blob:') && !r.startsWith('data:'))).toEqual([]);
     expect(await page.evaluate(() => globalThis.crossOriginIsolated)).toBe(false);
+    expect(await page.getAttribute('body', 'data-threads')).toBe('1');
     expect(problems).toEqual([]);
   });
+
+  it('served cross-origin isolated (npm run web -- --isolated), runs wasm on a thread per core and classifies alike', async () => {
+    const { browser, page: plain } = await open();
+    const top1 = async (page: Page) => {
+      await page.setInputFiles('input[type=file]#image', `${root}${IMAGE}`);
+      await page.waitForSelector('[data-testid="top1"], #status[data-state="error"]', { timeout: 60_000 });
+      const t = page.locator('[data-testid="top1"]');
+      return { label: await t.textContent(), probability: await t.getAttribute('data-probability') };
+    };
+    const want = await top1(plain);
+    const { server, url } = await serve(`${root}web/dist`, 0, ISOLATION_HEADERS);
+    const page = await browser.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (e) => problems.push(e.message));
+    try {
+      await page.goto(url);
+      await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
+      expect(await page.evaluate(() => globalThis.crossOriginIsolated)).toBe(true);
+      expect(await page.getAttribute('body', 'data-backend'), (await page.textContent('#notice'))!).toBe('wasm');
+      const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+      expect(await page.getAttribute('body', 'data-threads')).toBe(String(Math.min(4, cores)));
+      expect(await page.textContent('#backend')).toContain(cores > 1 ? 'threads' : 'WASM SIMD');
+      // threads are bit for bit one thread: the same probability to the last digit
+      expect(await top1(page)).toEqual(want);
+      expect(problems).toEqual([]);
+    } finally {
+      await page.close();
+      server.close();
+    }
+  }, 120_000);
 });

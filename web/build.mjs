@@ -30,7 +30,8 @@ rmSync(dist, { recursive: true, force: true });
 mkdirSync(join(dist, 'models'), { recursive: true });
 
 const result = await build({
-  entryPoints: { main: join(web, 'src', 'main.ts'), worker: join(web, 'src', 'worker.ts') },
+  // thread-worker: the wasm backend's threads, started by the page's worker when it is cross-origin isolated
+  entryPoints: { main: join(web, 'src', 'main.ts'), worker: join(web, 'src', 'worker.ts'), 'thread-worker': join(root, 'src', 'backends', 'wasm', 'threads', 'worker-web.ts') },
   outdir: dist,
   bundle: true,
   format: 'esm',
@@ -44,7 +45,7 @@ const result = await build({
 
 const nodeInputs = Object.keys(result.metafile.inputs).filter((p) => p.startsWith('node:'));
 const nodeImports = Object.values(result.metafile.outputs).flatMap((o) => o.imports.map((i) => i.path)).filter((p) => p.startsWith('node:'));
-const nodeText = ['main.js', 'worker.js'].filter((f) => /\bfrom\s*["']node:|import\(\s*["']node:|require\(\s*["']node:/.test(readFileSync(join(dist, f), 'utf8')));
+const nodeText = ['main.js', 'worker.js', 'thread-worker.js'].filter((f) => /\bfrom\s*["']node:|import\(\s*["']node:|require\(\s*["']node:/.test(readFileSync(join(dist, f), 'utf8')));
 if (nodeInputs.length + nodeImports.length + nodeText.length > 0) {
   throw new Error(`the web bundle imports node: modules (${[...nodeInputs, ...nodeImports, ...nodeText].join(', ')}); the page must use only the edge-safe core`);
 }

@@ -53,9 +53,28 @@ function send(res, status, text) {
   res.end(text);
 }
 
+/** What a page needs to share memory with workers (the wasm backend's threads): cross-origin isolation. */
+export const ISOLATION_HEADERS = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
+
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const args = process.argv.slice(2);
+  if (args.includes('--help')) {
+    console.log(`Usage: npm run web [-- [PORT] [--isolated]]
+
+Builds and serves web/dist on 127.0.0.1:PORT (default 8080, or $PORT).
+  --isolated   send COOP same-origin and COEP require-corp, so the page is cross-origin isolated and
+               runs the wasm backend on threads (one per core, up to 4); the page then loads nothing
+               from other origins that does not opt in (CORP or CORS)`);
+    process.exit(0);
+  }
+  const unknown = args.filter((a) => a.startsWith('-') && a !== '--isolated');
+  if (unknown.length) {
+    console.error(`effnet web: unknown option ${unknown[0]} (see --help)`);
+    process.exit(2);
+  }
   const root = fileURLToPath(new URL('./dist/', import.meta.url));
-  const port = Number(process.env.PORT ?? process.argv[2] ?? 8080);
-  const { url } = await serve(root, port);
-  console.log(`effnet web: ${url}  (serving web/dist; Ctrl-C to stop)`);
+  const port = Number(process.env.PORT ?? args.find((a) => !a.startsWith('-')) ?? 8080);
+  const isolated = args.includes('--isolated');
+  const { url } = await serve(root, port, isolated ? ISOLATION_HEADERS : {});
+  console.log(`effnet web: ${url}  (serving web/dist${isolated ? ', cross-origin isolated: wasm on threads' : ''}; Ctrl-C to stop)`);
 }

@@ -23,11 +23,25 @@ export async function chooseBackend(wanted: BackendChoice | undefined): Promise<
     }
   }
   try {
-    if (gpuNotice) return { backend: await createBackend('wasm'), notice: gpuNotice };
-    return { backend: await createBackend('wasm') };
+    const backend = await createBackend('wasm', wasmOptions());
+    return gpuNotice ? { backend, notice: gpuNotice } : { backend };
   } catch (e) {
     return { backend: await createBackend('reference'), notice: fallbackNotice(e) };
   }
+}
+
+/** Most threads the page asks for: B0's steps gain little beyond four. */
+const MAX_PAGE_THREADS = 4;
+
+/**
+ * The wasm backend's threads: one per core up to four when the page is cross-origin isolated (`npm
+ * run web -- --isolated` serves it so), whose workers run thread-worker.js beside this bundle;
+ * otherwise one, as SharedArrayBuffer needs isolation.
+ */
+export function wasmOptions(): { threads?: number; threadWorker?: URL } {
+  const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
+  const threads = isolated ? Math.min(MAX_PAGE_THREADS, navigator.hardwareConcurrency || 1) : 1;
+  return threads > 1 ? { threads, threadWorker: new URL('./thread-worker.js', import.meta.url) } : {};
 }
 
 export function fallbackNotice(e: unknown): string {

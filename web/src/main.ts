@@ -35,7 +35,8 @@ worker.onmessage = (event: MessageEvent<Reply>) => {
   switch (r.type) {
     case 'ready':
       document.body.dataset.backend = r.backend;
-      $('backend').textContent = r.backend === 'webgpu' ? 'WebGPU' : r.backend === 'wasm' ? 'WASM SIMD' : 'reference (TypeScript)';
+      document.body.dataset.threads = String(r.threads);
+      $('backend').textContent = r.backend === 'webgpu' ? 'WebGPU' : r.backend === 'wasm' ? `WASM SIMD${r.threads > 1 ? `, ${r.threads} threads` : ''}` : 'reference (TypeScript)';
       $('notice').textContent = r.notice ?? '';
       $('notice').hidden = !r.notice;
       $('model-info').textContent = r.model ? describe(r.model) : 'no model loaded';

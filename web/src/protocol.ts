@@ -32,7 +32,7 @@ export interface ModelInfo {
 }
 
 export type Reply =
-  | { type: 'ready'; backend: BackendChoice; notice?: string; model?: ModelInfo }
+  | { type: 'ready'; backend: BackendChoice; threads: number; notice?: string; model?: ModelInfo }
   | { type: 'progress'; id: number; message: string }
   | { type: 'loaded'; id: number; model: ModelInfo }
   | { type: 'result'; id: number; top: Prediction[]; totalMs: number; runs: number; layers: LayerTime[]; method: string; image: { width: number; height: number } }

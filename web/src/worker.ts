@@ -22,7 +22,7 @@ let classifier: Classifier | undefined;
 const notices: string[] = [];
 
 function announce(): void {
-  post({ type: 'ready', backend: backend.name, notice: notices.join(' ') || undefined, model: classifier && describeModel(classifier) });
+  post({ type: 'ready', backend: backend.name, threads: (backend.name === 'wasm' && backend.threads) || 1, notice: notices.join(' ') || undefined, model: classifier && describeModel(classifier) });
 }
 
 // A model that fails to compile on the GPU (a limit it passes) is retried on wasm, and one that
