@@ -3,15 +3,17 @@
 // up to a multiple of 4 (zeros beyond n), then bias [n4].
 import { activate4, exp4, madd, storePartial } from './math';
 
-export function dense(x: usize, rows: i32, k: i32, w: usize, n: i32, out: usize, act: i32): void {
+// Only columns [j0, j1) are computed (multiples of 4, j1 at most n rounded up to 4), so threads can
+// split a layer of few rows by columns, each streaming only its share of the weights.
+export function dense(x: usize, rows: i32, k: i32, w: usize, n: i32, out: usize, act: i32, j0: i32, j1: i32): void {
   const n4 = (n + 3) & ~3;
   const wrow = <usize>n4 << 2;
   const bias = w + <usize>k * wrow;
   for (let r = 0; r < rows; r++) {
     const xr = x + <usize>r * (<usize>k << 2);
     const orow = out + <usize>r * (<usize>n << 2);
-    let j = 0;
-    for (; j + 16 <= n4; j += 16) {
+    let j = j0;
+    for (; j + 16 <= j1; j += 16) {
       const jo = <usize>j << 2;
       let a0 = v128.load(bias + jo), a1 = v128.load(bias + jo, 16), a2 = v128.load(bias + jo, 32), a3 = v128.load(bias + jo, 48);
       let wp = w + jo;
@@ -28,7 +30,7 @@ export function dense(x: usize, rows: i32, k: i32, w: usize, n: i32, out: usize,
       storePartial(orow + jo + 32, activate4(a2, act), n - j - 8);
       storePartial(orow + jo + 48, activate4(a3, act), n - j - 12);
     }
-    for (; j < n4; j += 4) {
+    for (; j < j1; j += 4) {
       const jo = <usize>j << 2;
       let a = v128.load(bias + jo);
       let wp = w + jo;

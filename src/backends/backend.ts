@@ -40,7 +40,8 @@ export interface Ops {
 export interface RunOptions {
   /**
    * Called with each step's output (batch included), named after its Keras layer: every layer
-   * on the reference backend, every fused kernel call (its last layer) on wasm.
+   * on the reference backend, every fused kernel call (its last layer) on wasm, and the values
+   * inside a step that Step.inner names.
    */
   dump?: (layer: string, output: Tensor) => void;
   /** Only these steps reach `dump` (and only theirs are copied out); all when absent. */
@@ -63,6 +64,11 @@ export interface Step {
   name: string;
   /** The Keras layers it computes, in order (one on the reference backend; fused groups on wasm). */
   layers: readonly string[];
+  /**
+   * Values inside the step that `dump` reports too, before the step's own: a composite op's parts
+   * (wasm's expandDepthwise never holds its expand whole, so a dump computes it apart, bit for bit).
+   */
+  inner?: readonly string[];
 }
 
 /** A plan bound to its weights on one backend, ready to run. */

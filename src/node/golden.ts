@@ -200,7 +200,7 @@ export async function checkCase(c: GoldenCase, backend: BackendName, seeded?: Ma
   const dumps = new Map<string, Tensor>();
   let steps: ReadonlySet<string>;
   try {
-    steps = new Set(model.steps.map((s) => s.name));
+    steps = new Set(model.steps.flatMap((s) => [...(s.inner ?? []), s.name]));
     // The wasm backend may reuse buffers after the callback returns, so keep copies.
     const logits = await model.predict(await readGoldenTensor(c, 'input'), { dump: (layer, t) => dumps.set(layer, t.clone()) });
     dumps.set('predictions', logits.clone());
@@ -217,7 +217,8 @@ export async function checkCase(c: GoldenCase, backend: BackendName, seeded?: Ma
   }
   const worst = layers.reduce<LayerComparison | undefined>((a, b) => (!a || b.relative > a.relative ? b : a), undefined);
   // A backend dumps one output per step (model.steps): every layer on the reference backend, a
-  // fused group's last layer on wasm. Each stored layer that ends a step must be compared.
+  // fused group's last layer on wasm (and the values inside a step it names in Step.inner). Each
+  // stored layer that ends a step must be compared.
   const needed = stored.filter((layer) => steps.has(layer) || layer === 'predictions').length;
   const failures = layers.filter((l) => !l.ok).map((l) => l.message);
   if (!layers.some((l) => l.layer === 'predictions')) failures.push('predictions: not compared (the golden has no predictions.npy)');

@@ -55,6 +55,11 @@ export function compileWasm(heap: Heap, plan: Plan, weights: WeightMap, options:
   const output = aliases.get(plan.layers.at(-1)!.name) ?? plan.layers.at(-1)!.name;
   const buffers: (Interval & { floats: number })[] = [];
   const bufferOf = new Map<string, number>();
+  const threads = pool?.threads ?? 1;
+  const inPlace = (op: FusedOp) => {
+    const rule = kernelFor(op.kind).inPlace;
+    return typeof rule === 'function' ? rule(threads) : rule === true;
+  };
   const newBuffer = (name: string, first: number) => {
     bufferOf.set(name, buffers.length);
     buffers.push({ floats: sizeOf(shapes.get(name)!), bytes: 0, first, last: first });
@@ -65,11 +70,10 @@ export function compileWasm(heap: Heap, plan: Plan, weights: WeightMap, options:
       const b = buffers[bufferOf.get(name)!]!;
       b.last = Math.max(b.last, s);
     }
-    if (kernelFor(op.kind).inPlace && lastRead.get(op.inputs[0]!) === s) bufferOf.set(op.name, bufferOf.get(op.inputs[0]!)!);
+    if (inPlace(op) && lastRead.get(op.inputs[0]!) === s) bufferOf.set(op.name, bufferOf.get(op.inputs[0]!)!);
     else newBuffer(op.name, s);
   });
   buffers[bufferOf.get(output)!]!.last = ops.length;
-  const threads = pool?.threads ?? 1;
   const geometry = ops.map((op) => ({ input: shapes.get(op.layers[0]!.inputs[0]!)!, output: shapes.get(op.name)! }));
   // one scratch per thread, back to back
   const scratchBytes = align(Math.max(0, ...ops.map((op, s) => kernelFor(op.kind).scratchFloats?.(op, geometry[s]!) ?? 0)) * 4);
@@ -133,7 +137,10 @@ export function compileWasm(heap: Heap, plan: Plan, weights: WeightMap, options:
     ops,
     packed,
     batchCapacity,
-    steps: ops.map((op) => ({ name: op.name, layers: op.layers.map((l) => l.name) })),
+    steps: ops.map((op) => {
+      const inner = kernelFor(op.kind).inner?.(op).map((v) => v.name);
+      return { name: op.name, layers: op.layers.map((l) => l.name), ...(inner ? { inner } : {}) };
+    }),
     get memory() {
       return { weightBytes: packed.bytes, arenaBytes: arena.bytes, scratchBytes };
     },
@@ -141,7 +148,10 @@ export function compileWasm(heap: Heap, plan: Plan, weights: WeightMap, options:
       check(x);
       const batch = x.shape[0]!;
       const wanted = options.dumpLayers && new Set(options.dumpLayers);
-      const dumps = options.dump ? ops.map((op) => (!wanted || wanted.has(op.name) ? new Float32Array(batch * sizeOf(shapes.get(op.name)!)) : null)) : undefined;
+      const dumpOf = (name: string) => (options.dump && (!wanted || wanted.has(name)) ? new Float32Array(batch * sizeOf(shapes.get(name)!)) : null);
+      const dumps = options.dump ? ops.map((op) => dumpOf(op.name)) : undefined;
+      // values inside a step (Step.inner), computed apart after it while its input is still there
+      const inner = options.dump ? ops.map((op) => (kernelFor(op.kind).inner?.(op) ?? []).map((v) => ({ ...v, dump: dumpOf(v.name) }))) : undefined;
       const out = new Float32Array(batch * outputSize);
       const images = Math.min(batch, batchCapacity);
       if (arena.images < images) placeArena(images);
@@ -149,6 +159,17 @@ export function compileWasm(heap: Heap, plan: Plan, weights: WeightMap, options:
         const n = Math.min(images, batch - b0);
         heap.f32().set(x.data.subarray(b0 * inputSize, (b0 + n) * inputSize), at('input') >> 2);
         pass(n, (s) => {
+          for (const v of inner?.[s] ?? []) {
+            if (!v.dump) continue;
+            const size = v.dump.length / batch;
+            const block = heap.alloc(n * size * 4 + SLACK);
+            try {
+              v.run(heap.kernels, { batch: n, ...geometry[s]! }, arena.operands[s]!, block);
+              v.dump.set(heap.f32().subarray(block >> 2, (block >> 2) + n * size), b0 * size);
+            } finally {
+              heap.free(block);
+            }
+          }
           const dump = dumps?.[s];
           if (dump) {
             const size = dump.length / batch;
@@ -159,7 +180,11 @@ export function compileWasm(heap: Heap, plan: Plan, weights: WeightMap, options:
         const from = at(output) >> 2;
         out.set(heap.f32().subarray(from, from + n * outputSize), b0 * outputSize);
       }
-      if (dumps) ops.forEach((op, s) => dumps[s] && options.dump!(op.name, new Tensor([batch, ...shapes.get(op.name)!], dumps[s])));
+      const report = (name: string, dump: Float32Array | null) => dump && options.dump!(name, new Tensor([batch, ...shapes.get(name)!], dump));
+      ops.forEach((op, s) => {
+        for (const v of inner?.[s] ?? []) report(v.name, v.dump);
+        if (dumps) report(op.name, dumps[s]!);
+      });
       return new Tensor([batch, ...outputShape], out);
     },
     profile(x: Tensor, repeats = 1) {

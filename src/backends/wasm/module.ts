@@ -30,9 +30,9 @@ export interface KernelExports {
     stride: number, top: number, left: number, out: number, oh: number, ow: number, actExpand: number, actDepthwise: number,
     y0: number, y1: number, buf: number, bufRows: number,
   ): void;
-  squeezeExcite(x: number, hw: number, c: number, w: number, cse: number, out: number, scratch: number, actReduce: number, actExpand: number): void;
+  squeezeExcite(x: number, hw: number, c: number, w: number, cse: number, out: number, scratch: number, actReduce: number, actExpand: number, p0: number, p1: number): void;
   globalAvgPool(x: number, hw: number, c: number, out: number): void;
-  dense(x: number, rows: number, k: number, w: number, n: number, out: number, act: number): void;
+  dense(x: number, rows: number, k: number, w: number, n: number, out: number, act: number, j0: number, j1: number): void;
   softmax(x: number, rows: number, m: number, out: number): void;
 }
 

@@ -33,6 +33,14 @@ export const expandDepthwiseKernels: KernelsOf<'expandDepthwise'> = {
     scratchFloats: (op, g) => stripRows(op, g.input[1]!) * g.input[1]! * op.depthwise.c + 4,
     work: (op, g) => g.batch * (product(g.input) * op.expand.cout + product(g.output) * op.depthwise.kernel[0] * op.depthwise.kernel[1]),
     units: outputRows,
+    // the expand, whole: the GEMM the strips run, over every pixel (its weights lead the op's)
+    inner: (op) => [{
+      name: op.expand.name,
+      run(k, g, at, out) {
+        const { cin, cout } = op.expand;
+        k.pointwise4x8(at.x, (g.batch * product(g.input)) / cin, cin, at.w, cout, out, activationCode(op.expand.activation), 0, 0, Math.ceil(cout / 8));
+      },
+    }],
     run(k, op, g, at, from, to) {
       const { expand, depthwise } = op;
       const [kh, kw] = depthwise.kernel;

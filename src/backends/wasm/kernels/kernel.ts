@@ -32,12 +32,20 @@ export interface Kernel<K extends Kind> {
   pack?(op: OpOf<K>, w: OpWeights): Float32Array;
   /** Floats of scratch each thread needs, for one image's input and output shapes. */
   scratchFloats?(op: OpOf<K>, g: Omit<Geometry, 'batch'>): number;
-  /** The kernel may write its output over its first input, when nothing reads that input later. */
-  inPlace?: boolean;
+  /**
+   * The kernel may write its output over its first input, when nothing reads that input later:
+   * true, or only on this many threads (a split whose threads read the whole input may not).
+   */
+  inPlace?: boolean | ((threads: number) => boolean);
   /** Multiply-adds (or, for kernels without, floats written) of a step: what splitting it must beat. */
   work?(op: OpOf<K>, g: Geometry): number;
   /** Independent parts of the work (rows, images, chunks): run(from, to) covers [from, to). */
   units(op: OpOf<K>, g: Geometry): number;
+  /**
+   * Values inside the op that a dump may ask for (a composite's parts: Step.inner), by layer name,
+   * each computed apart for the whole batch from the op's operands into `out`, bit for bit as inside.
+   */
+  inner?(op: OpOf<K>): { name: string; run(k: KernelExports, g: Geometry, at: Operands, out: number): void }[];
   run(k: KernelExports, op: OpOf<K>, g: Geometry, at: Operands, from: number, to: number): void;
 }
 

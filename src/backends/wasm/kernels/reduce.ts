@@ -1,7 +1,10 @@
 // The kernels over whole rows: global average pooling (assembly/pool.ts), the classifier's
-// dense layer and softmax (assembly/dense.ts). Work splits by image.
+// dense layer and softmax (assembly/dense.ts). Work splits by image, the dense layer's by columns.
 import { packDense } from '../layouts.js';
 import { activationCode, product, type KernelsOf } from './kernel.js';
+
+/** Columns of a dense layer per unit of work: the kernel's widest block. */
+const COLUMNS = 16;
 
 export const reduceKernels: KernelsOf<'globalAvgPool' | 'dense' | 'softmax'> = {
   globalAvgPool: {
@@ -12,11 +15,15 @@ export const reduceKernels: KernelsOf<'globalAvgPool' | 'dense' | 'softmax'> = {
       for (let b = from; b < to; b++) k.globalAvgPool(at.x + b * hw * c * 4, hw, c, at.out + b * c * 4);
     },
   },
+  // every row, columns in blocks of 16: a classifier of few rows is its weights' stream, which
+  // threads then share
   dense: {
     pack: (op, w) => packDense(w.kernel!, w.bias ?? null, op.k, op.n),
-    units: (_op, g) => g.batch,
-    run(k, op, _g, at, from, to) {
-      k.dense(at.x + from * op.k * 4, to - from, op.k, at.w, op.n, at.out + from * op.n * 4, activationCode(op.activation));
+    work: (op, g) => g.batch * op.k * op.n,
+    units: (op) => Math.ceil(op.n / COLUMNS),
+    run(k, op, g, at, from, to) {
+      const n4 = Math.ceil(op.n / 4) * 4;
+      k.dense(at.x, g.batch, op.k, at.w, op.n, at.out, activationCode(op.activation), from * COLUMNS, Math.min(to * COLUMNS, n4));
     },
   },
   softmax: {
