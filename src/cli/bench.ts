@@ -111,7 +111,8 @@ export const bench: Command = {
  * Each profiled step with its kernel family, totalled by family. A step covers the plan layers
  * after the previous step's up to its own (the wasm backend fuses consecutive layers and names
  * the group after its last one; the reference backend runs one layer a step), and its family is
- * that of its first layer other than dropout: a conv by kernel and stride, SE layers as squeeze-excite.
+ * that of its first layer other than dropout: a conv by kernel and stride, SE layers as squeeze-excite,
+ * an expand and depthwise run as one step by both.
  */
 function familyTimes(plan: Plan, steps: readonly StepProfile[]): FamilyTime[] {
   const index = new Map(plan.layers.map((l, i) => [l.name, i]));
@@ -122,7 +123,9 @@ function familyTimes(plan: Plan, steps: readonly StepProfile[]): FamilyTime[] {
     const group = end !== undefined && end >= next ? plan.layers.slice(next, end + 1) : [];
     if (group.length > 0) next = end! + 1;
     const first = group.find((l) => l.kind !== 'dropout' && l.kind !== 'reshape') ?? group[0];
-    const family = first ? familyOf(first) : 'other';
+    // an expand fused with its depthwise (wasm's expandDepthwise) is a family of its own
+    const depthwise = first?.kind === 'conv2d' ? group.find((l) => l.kind === 'depthwiseConv2d') : undefined;
+    const family = depthwise ? `expand 1×1 + ${familyOf(depthwise)}` : first ? familyOf(first) : 'other';
     const t = by.get(family) ?? { family, steps: 0, macs: 0, ms: 0 };
     by.set(family, { family, steps: t.steps + 1, macs: t.macs + step.macs, ms: t.ms + step.ms });
   }
