@@ -11,7 +11,8 @@ describe('the wasm backend on threads', () => {
     const plan = buildPlan('b0', { resolution: 64 });
     const weights = randomWeights(plan, 4);
     const one = (await createBackend('wasm')).compile(plan, weights);
-    // block2a's expand and depthwise (32 rows) run as one op in strips, a thread's share each
+    // block2a's expand and depthwise (32 rows) run as one op in strips, a thread's share each; at
+    // batch 5, block1a's squeeze-excite (5 × 32² × 32 floats) splits by rows
     expect((one as unknown as { ops: { kind: string }[] }).ops.filter((op) => op.kind === 'expandDepthwise')).toHaveLength(1);
     for (const threads of [2, 3]) {
       const backend = await createBackend('wasm', { threads });
