@@ -42,6 +42,18 @@ describe('hostile .pth files cost no more than their size', () => {
     expect(ms).toBeLessThan(1000);
   });
 
+  it('a pickle of opcodes that each build a container (300,000 empty dicts in a list) is refused at the 262,145th, in one line', () => {
+    // ']' then '}', 'a' (EMPTY_DICT, APPEND) 300,000 times: 600 KB, 2 bytes a dict; unbounded, a
+    // 64 MiB file of these built ~120 bytes of objects per byte (7.5 GB)
+    const pkl = concat([bytes(PROTO2, ']'), repeat(bytes('}', 'a'), 300_000), bytes(STOP)]);
+    const { message, ms } = refusal(() => unpickle(pkl, 'dicts.pkl', plain));
+    expect(message).toMatch(/^dicts\.pkl: pickle builds more than 262144 lists, tuples, dicts and objects \(at byte \d+\)$/);
+    expect(ms).toBeLessThan(2000);
+    // the same at 100,000 dicts is an ordinary list
+    const ok = unpickle(concat([bytes(PROTO2, ']'), repeat(bytes('}', 'a'), 100_000), bytes(STOP)]), 'fine.pkl', plain) as unknown[];
+    expect(ok).toHaveLength(100_000);
+  });
+
   it('a tuple key of ordinary length is still read', () => {
     // depth 3: ((((w,), (w,)), …)) is 8 leaves, about 70 characters
     const { message } = refusal(() => readPth(checkpoint(sharedTupleKey(3)), 'small.pth'));

@@ -48,9 +48,19 @@ export interface PickleLimits {
   maxMarks: number;
   /** Containers inside containers. */
   maxDepth: number;
+  /**
+   * Values the pickle builds that cost memory beyond their bytes: lists, tuples, dicts, and the
+   * results of calls and persistent ids. One opcode byte can make one, so without this bound a
+   * pickle of opcodes alone built ~120 bytes of objects per byte of file (a 64 MiB pickle, 7.5 GB).
+   */
+  maxObjects: number;
 }
 
-export const PICKLE_LIMITS: PickleLimits = { maxBytes: 64 * 2 ** 20, maxMemo: 2 ** 22, maxStack: 2 ** 20, maxMarks: 256, maxDepth: 64 };
+/**
+ * A torch state dict builds a few objects per tensor (B7's: about 5,000 in all), so 2^18 leaves
+ * room for models fifty times larger while an opcode-dense pickle stays under ~40 MB of objects.
+ */
+export const PICKLE_LIMITS: PickleLimits = { maxBytes: 64 * 2 ** 20, maxMemo: 2 ** 22, maxStack: 2 ** 20, maxMarks: 256, maxDepth: 64, maxObjects: 2 ** 18 };
 
 const MARK = Symbol('mark');
 /** Longest dict key, a string or a tuple as text (a state dict's keys are module paths, far shorter). */
@@ -129,6 +139,12 @@ export function unpickleAt(bytes: Uint8Array, start: number, name: string, optio
     if (stack.length >= limits.maxStack) fail(`pickle stack passes ${limits.maxStack} items`);
     stack.push(v);
   };
+  let objects = 0;
+  /** A new container (or a call's result), counted against maxObjects. */
+  const made = <T extends PyValue>(v: T): T => {
+    if (++objects > limits.maxObjects) fail(`pickle builds more than ${limits.maxObjects} lists, tuples, dicts and objects (at byte ${pos - 1})`);
+    return v;
+  };
   const pop = (): PyValue => {
     const v = stack.pop();
     if (v === undefined || v === MARK) fail(`pickle stack underflow at byte ${pos - 1}`);
@@ -148,7 +164,7 @@ export function unpickleAt(bytes: Uint8Array, start: number, name: string, optio
   };
   const tuple = (items: PyValue[]): PyValue => {
     for (const v of items) nest(items, v);
-    return Object.freeze(items);
+    return made(Object.freeze(items));
   };
   const put = (index: number) => {
     if (index > limits.maxMemo) fail(`memo index ${index} exceeds the limit of ${limits.maxMemo}`);
@@ -277,12 +293,12 @@ export function unpickleAt(bytes: Uint8Array, start: number, name: string, optio
       case 0x86: { const b = pop(); push(tuple([pop(), b])); break; } // TUPLE2
       case 0x87: { const c = pop(); const b = pop(); push(tuple([pop(), b, c])); break; } // TUPLE3
       case 0x74: push(tuple(popMark())); break; // TUPLE
-      case 0x5d: push([]); break; // EMPTY_LIST
-      case 0x6c: { const items = popMark(); const list: PyValue[] = []; append(list, items); push(list); break; } // LIST
+      case 0x5d: push(made([])); break; // EMPTY_LIST
+      case 0x6c: { const items = popMark(); const list: PyValue[] = made([]); append(list, items); push(list); break; } // LIST
       case 0x61: { const v = pop(); append(top(), [v]); break; } // APPEND
       case 0x65: { const items = popMark(); append(top(), items); break; } // APPENDS
-      case 0x7d: push(new PyDict()); break; // EMPTY_DICT
-      case 0x64: { const items = popMark(); const d = new PyDict(); setItems(d, items); push(d); break; } // DICT
+      case 0x7d: push(made(new PyDict())); break; // EMPTY_DICT
+      case 0x64: { const items = popMark(); const d = made(new PyDict()); setItems(d, items); push(d); break; } // DICT
       case 0x73: { const v = pop(); const k = pop(); setItems(top(), [k, v]); break; } // SETITEM
       case 0x75: { const items = popMark(); setItems(top(), items); break; } // SETITEMS
       case 0x71: put(u8()); break; // BINPUT
@@ -306,13 +322,13 @@ export function unpickleAt(bytes: Uint8Array, start: number, name: string, optio
         const handler = options.globals.get(g.qualified);
         if (!handler) fail(`refuses to call ${escapeText(g.qualified, 80)} (REDUCE at byte ${at}): it may only be named, not called; nothing was executed`);
         if (!Array.isArray(args) || !Object.isFrozen(args)) fail(`REDUCE of ${g.qualified} without an argument tuple, at byte ${at}`);
-        push(handler!(args as PyValue[]));
+        push(made(handler!(args as PyValue[])));
         break;
       }
       case 0x51: { // BINPERSID
         const pid = pop();
         if (!options.persistentLoad) fail(`persistent id at byte ${at}, which this pickle may not use`);
-        push(options.persistentLoad!(pid));
+        push(made(options.persistentLoad!(pid)));
         break;
       }
       case 0x62: { // BUILD: only an OrderedDict's attribute dict (a state dict's _metadata)
