@@ -57,8 +57,9 @@ export interface PickleLimits {
 }
 
 /**
- * A torch state dict builds a few objects per tensor (B7's: about 5,000 in all), so 2^18 leaves
- * room for models fifty times larger while an opcode-dense pickle stays under ~40 MB of objects.
+ * A torch checkpoint builds a few objects per entry: the fixtures' small state dict 1,458, a
+ * training checkpoint of 162 entries with its optimizer state 3,865 (~24 an entry), so 2^18 leaves
+ * room for a B7 training checkpoint several times over, while an opcode-dense pickle stays near 40 MB.
  */
 export const PICKLE_LIMITS: PickleLimits = { maxBytes: 64 * 2 ** 20, maxMemo: 2 ** 22, maxStack: 2 ** 20, maxMarks: 256, maxDepth: 64, maxObjects: 2 ** 18 };
 
