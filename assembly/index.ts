@@ -9,5 +9,6 @@ export { conv2d } from './conv';
 export { depthwiseConv2d } from './depthwise';
 export { expandDepthwise } from './expand-depthwise';
 export { squeezeExcite } from './se';
+export { exciteProject } from './excite-project';
 export { globalAvgPool } from './pool';
 export { dense, softmax } from './dense';

@@ -92,6 +92,22 @@ for (const [n, h, w, cin, c, k, s, mode] of [
   });
 }
 
+// exciteProject: [n, h, w, c], cse, project cout, residual. Maps of more than 64 pixels take more
+// than one of the kernel's 64-row blocks; channels not a multiple of 4, outputs not of 8.
+for (const [n, h, w, c, cse, cout, residual] of [
+  [1, 9, 11, 16, 4, 24, false],
+  [2, 10, 7, 13, 3, 21, true],
+  [3, 5, 5, 96, 4, 40, true],
+] as const) {
+  const squeezeExcite = { ...base('squeezeExcite'), kind: 'squeezeExcite' as const, c, cse, reduce: 'r', expand: 'e', actReduce: 'swish' as const, actExpand: 'sigmoid' as const };
+  const project = { ...base('pointwise'), inputs: residual ? ['x', 'r'] : ['x'], kind: 'pointwise' as const, cin: c, cout, activation: 'none' as const, useBias: false, batchNorm: 'bn' };
+  const x = rand([n, h, w, c], 2);
+  add({ ...base('exciteProject'), inputs: project.inputs, kind: 'exciteProject', squeezeExcite, project }, `[${n},${h},${w},${c}] se ${cse} → ${cout}${residual ? ' + residual' : ''}`,
+    residual ? [x, rand([n, h, w, cout])] : [x], {
+      parts: [{ kernel: he([c, cse]), bias: values(cse, 0.1), expandKernel: he([cse, c]), expandBias: values(c, 0.1) }, { kernel: he([c, cout]), bias: null, batchNorm: batchNorm(cout) }],
+    });
+}
+
 for (const [n, h, w, c, cse] of [[1, 5, 7, 16, 4], [3, 4, 3, 13, 3], [2, 1, 1, 96, 4]] as const) {
   add({ ...base('squeezeExcite'), kind: 'squeezeExcite', c, cse, reduce: 'r', expand: 'e', actReduce: 'swish', actExpand: 'sigmoid' }, `[${n},${h},${w},${c}] se ${cse}`,
     [rand([n, h, w, c], 2)], { kernel: he([c, cse]), bias: values(cse, 0.1), expandKernel: he([cse, c]), expandBias: values(c, 0.1) });

@@ -42,6 +42,14 @@ describe('every fused op × compiled backend × edge shape equals its layers run
       expect(Array.from(runFusedOp(heap, op, c.inputs, c.w).data), c.label).toEqual(Array.from(want.data));
     }
   });
+  it('exciteProject gives bit for bit its squeeze-excitation then its project run one after the other (wasm)', () => {
+    for (const c of cases.filter((c) => c.op.kind === 'exciteProject')) {
+      const op = c.op as OpOf<'exciteProject'>;
+      const excited = runFusedOp(heap, op.squeezeExcite, [c.inputs[0]!], c.w.parts![0]!);
+      const want = runFusedOp(heap, op.project, [excited, ...c.inputs.slice(1)], c.w.parts![1]!);
+      expect(Array.from(runFusedOp(heap, op, c.inputs, c.w).data), c.label).toEqual(Array.from(want.data));
+    }
+  });
   it('covers every kind of fused op', () => {
     expect(Object.keys(FUSED_OPS).filter((kind) => !cases.some((c) => c.op.kind === kind))).toEqual([]);
   });

@@ -13,7 +13,8 @@ import type { WasmCompiledModel } from '../dist/src/backends/wasm/index.js';
 // next run returned finite, wrong logits; a throw in the caller's share of a split step broke the pool.
 
 // 64 pixels, 2 images: depthwise steps both split and not, and every kind of step present
-// (block2a's expand and depthwise are one expandDepthwise at 32 rows)
+// (block2a's expand and depthwise are one expandDepthwise at 32 rows; the squeeze-excitations of the
+// 32² and 16² maps ride on their projects, exciteProject)
 const plan = buildPlan('b0', { resolution: 64 });
 const weights = randomWeights(plan, 3);
 const x = randomInput([2, 64, 64, 3], 5);
@@ -59,7 +60,7 @@ describe('the wasm backend on threads, after an error in a pass', async () => {
   it('covers steps split across the threads and steps run by the caller alone, of every kind', () => {
     const kinds = (parallel: boolean) => new Set(steps(parallel).map((s) => model.ops[s]!.kind));
     // (a squeeze-excite splits from 131,072 floats, more than any of this model's; threads.test.ts splits one)
-    expect(kinds(true)).toEqual(new Set(['conv2d', 'depthwiseConv2d', 'pointwise', 'expandDepthwise', 'dense']));
+    expect(kinds(true)).toEqual(new Set(['conv2d', 'depthwiseConv2d', 'pointwise', 'expandDepthwise', 'exciteProject', 'dense']));
     expect(kinds(false)).toEqual(new Set(['depthwiseConv2d', 'squeezeExcite', 'globalAvgPool']));
   });
 

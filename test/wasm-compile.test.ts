@@ -19,14 +19,17 @@ describe('fusing the plan into kernel calls', () => {
 
   it('b0: no batch norm, activation or SE layer runs on its own; every residual add rides on its project conv', () => {
     expect(ops.filter((op) => op.kind === 'batchNorm' || op.kind === 'activation' || op.kind === 'multiply' || op.kind === 'globalAvgPool' && op.name !== 'avg_pool')).toEqual([]);
-    expect(ops.filter((op) => op.kind === 'squeezeExcite')).toHaveLength(plan.blocks);
+    // a squeeze-excitation on a map of 256 pixels or more rides on its project conv (exciteProject)
+    const folded = ['block1a', 'block2a', 'block2b', 'block3a', 'block3b'];
+    expect(ops.filter((op) => op.kind === 'exciteProject').map((op) => op.squeezeExcite.name)).toEqual(folded.map((b) => `${b}_se_excite`));
+    expect(ops.filter((op) => op.kind === 'squeezeExcite')).toHaveLength(plan.blocks - folded.length);
     expect(ops.filter((op) => op.kind === 'add')).toEqual([]);
     const adds = plan.layers.filter((l) => l.kind === 'add').map((l) => l.name);
-    expect(ops.filter((op) => op.kind === 'pointwise' && op.inputs.length === 2).map((op) => op.name)).toEqual(adds);
+    expect(ops.filter((op) => (op.kind === 'pointwise' || op.kind === 'exciteProject') && op.inputs.length === 2).map((op) => op.name)).toEqual(adds);
     // the expand and depthwise of every block whose expanded map has 28 rows or more are one op
     expect(ops.filter((op) => op.kind === 'expandDepthwise').map((op) => op.name)).toEqual(['block2a', 'block2b', 'block3a', 'block3b', 'block4a'].map((b) => `${b}_activation`));
-    // stem + per block (expand?) dw se project + head conv, pool, dense, less one per fused expand
-    expect(ops).toHaveLength(1 + plan.layers.filter((l) => l.kind === 'depthwiseConv2d').length * 3 + plan.layers.filter((l) => l.name.endsWith('expand_conv')).length + 3 - 5);
+    // stem + per block (expand?) dw se project + head conv, pool, dense, less one per fused expand and SE
+    expect(ops).toHaveLength(1 + plan.layers.filter((l) => l.kind === 'depthwiseConv2d').length * 3 + plan.layers.filter((l) => l.name.endsWith('expand_conv')).length + 3 - 5 - 5);
   });
 });
 

@@ -50,6 +50,12 @@ export type FusedOp =
    * without a kernel for it runs the two parts (fusePlan's `kinds`).
    */
   | (Common & { kind: 'expandDepthwise'; expand: OpOf<'pointwise'>; depthwise: OpOf<'depthwiseConv2d'> })
+  /**
+   * A block's squeeze-excitation then its project 1×1 convolution as one op, its two parts as they
+   * would be alone (the project's second input, a residual, is the op's): kernels scale the
+   * channels a block of rows at a time where the GEMM reads them. Optional, as expandDepthwise.
+   */
+  | (Common & { kind: 'exciteProject'; squeezeExcite: OpOf<'squeezeExcite'>; project: OpOf<'pointwise'> })
   /** x · sigmoid(expand(swish(reduce(mean over h, w of x)))), per image and channel. */
   | (Common & { kind: 'squeezeExcite'; c: number; cse: number; reduce: string; expand: string; actReduce: Activation; actExpand: Activation })
   | (Common & { kind: 'batchNorm' })
@@ -169,6 +175,30 @@ const expandDepthwiseMatcher: Matcher<OpOf<'expandDepthwise'>> = (ctx, i) => {
   };
 };
 
+/**
+ * Maps of fewer pixels than this keep the squeeze-excitation and the project apart: there the
+ * project GEMM splits across threads by output channels (few rows, many weights), which a fold
+ * done a block of rows at a time cannot follow (B0 @224: blocks 1a–3b are folded).
+ */
+export const EXCITE_PROJECT_MIN_PIXELS = 256;
+
+/** A squeeze-excitation whose only reader is a 1×1 project conv: both, as one op. */
+const exciteProjectMatcher: Matcher<OpOf<'exciteProject'>> = (ctx, i) => {
+  const se = FUSED_OPS.squeezeExcite.match!(ctx, i);
+  if (!se) return undefined;
+  const [h, w] = ctx.shapeOf(se.op.name);
+  if (h! * w! < EXCITE_PROJECT_MIN_PIXELS || ctx.readers(se.op.name) !== 1) return undefined;
+  const project = FUSED_OPS.pointwise.match!(ctx, i + se.taken);
+  if (!project || project.op.inputs[0] !== se.op.name) return undefined;
+  return {
+    op: {
+      kind: 'exciteProject', name: project.op.name, inputs: [...se.op.inputs, ...project.op.inputs.slice(1)],
+      layers: [...se.op.layers, ...project.op.layers], squeezeExcite: se.op, project: project.op,
+    },
+    taken: se.taken + project.taken,
+  };
+};
+
 /** se_squeeze(X) → se_reshape → se_reduce (1×1, bias) → se_expand (1×1, bias) → se_excite(X, expand). */
 const squeezeExciteMatcher: Matcher<OpOf<'squeezeExcite'>> = (ctx, i) => {
   const squeeze = ctx.layers[i]!;
@@ -223,6 +253,15 @@ export const FUSED_OPS: { readonly [K in Kind]: FusedOpDefinition<K> } = {
     weights: (op, source) => convWeights(op, 'depthwise_kernel', source),
     reference: (ops, op, [x], w) =>
       epilogue(ops, op, ops.depthwiseConv2d(x!, new Tensor([...op.kernel, op.c, 1], w.kernel!), optional(w.bias), { strides: op.stride, pads: op.pads }), w),
+  },
+  exciteProject: {
+    match: exciteProjectMatcher,
+    outputShape: (op, input) => FUSED_OPS.pointwise.outputShape(op.project, input),
+    weights: (op, source) => ({ parts: [FUSED_OPS.squeezeExcite.weights!(op.squeezeExcite, source), FUSED_OPS.pointwise.weights!(op.project, source)] }),
+    reference: (ops, op, [x, residual], w) => {
+      const excited = FUSED_OPS.squeezeExcite.reference(ops, op.squeezeExcite, [x!], w.parts![0]!);
+      return FUSED_OPS.pointwise.reference(ops, op.project, residual ? [excited, residual] : [excited], w.parts![1]!);
+    },
   },
   squeezeExcite: {
     match: squeezeExciteMatcher,

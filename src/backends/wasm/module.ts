@@ -30,6 +30,10 @@ export interface KernelExports {
     stride: number, top: number, left: number, out: number, oh: number, ow: number, actExpand: number, actDepthwise: number,
     y0: number, y1: number, buf: number, bufRows: number,
   ): void;
+  exciteProject(
+    x: number, hw: number, c: number, wSe: number, cse: number, wProject: number, n: number, out: number, act: number, residual: number,
+    scratch: number, actReduce: number, actExpand: number, p0: number, p1: number,
+  ): void;
   squeezeExcite(x: number, hw: number, c: number, w: number, cse: number, out: number, scratch: number, actReduce: number, actExpand: number, p0: number, p1: number): void;
   globalAvgPool(x: number, hw: number, c: number, out: number): void;
   dense(x: number, rows: number, k: number, w: number, n: number, out: number, act: number, j0: number, j1: number): void;
@@ -71,7 +75,7 @@ export function decodeBase64(text: string): Uint8Array {
   return bytes;
 }
 
-const KERNEL_NAMES = ['heapBase', 'relaxedSimd', 'pointwise4x8', 'conv2d', 'depthwiseConv2d', 'expandDepthwise', 'squeezeExcite', 'dense', 'softmax'];
+const KERNEL_NAMES = ['heapBase', 'relaxedSimd', 'pointwise4x8', 'conv2d', 'depthwiseConv2d', 'expandDepthwise', 'exciteProject', 'squeezeExcite', 'dense', 'softmax'];
 
 export const IMPORTS = {
   env: {

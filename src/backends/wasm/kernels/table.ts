@@ -6,6 +6,7 @@ import type { KernelExports } from '../module.js';
 import type { Geometry, Kernel, Kind, Operands } from './kernel.js';
 import { windowKernels } from './window.js';
 import { expandDepthwiseKernels } from './expand-depthwise.js';
+import { exciteProjectKernels } from './excite-project.js';
 import { elementwiseKernels } from './elementwise.js';
 import { pointwiseKernels } from './pointwise.js';
 import { reduceKernels } from './reduce.js';
@@ -16,6 +17,7 @@ export const KERNELS: { readonly [K in Kind]: Kernel<K> } = {
   ...windowKernels,
   ...expandDepthwiseKernels,
   ...squeezeExciteKernels,
+  ...exciteProjectKernels,
   ...elementwiseKernels,
   ...reduceKernels,
 };

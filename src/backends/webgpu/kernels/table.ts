@@ -9,10 +9,10 @@ import { squeezeExciteKernels } from './squeeze-excite.js';
 import { windowKernels } from './window.js';
 
 /**
- * The kinds with a kernel here: all but the composite expandDepthwise, whose strips are a CPU cache
- * matter (a GPU runs its two parts as two dispatches: fusePlan(plan, GPU_KINDS)).
+ * The kinds with a kernel here: all but the composites expandDepthwise and exciteProject, which are
+ * a CPU cache matter (a GPU runs their parts as separate dispatches: fusePlan(plan, GPU_KINDS)).
  */
-export type GpuKind = Exclude<Kind, 'expandDepthwise'>;
+export type GpuKind = Exclude<Kind, 'expandDepthwise' | 'exciteProject'>;
 
 export const GPU_KERNELS: { readonly [K in GpuKind]: GpuKernel<K> } = {
   ...pointwiseKernels,

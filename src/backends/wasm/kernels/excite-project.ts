@@ -1,0 +1,56 @@
+// A block's squeeze-excitation and project 1×1 convolution as one call (assembly/excite-project.ts):
+// the image's scale as squeeze-excite.ts works it out, then the channels scaled a block of 64 rows
+// at a time into this thread's scratch, where the GEMM of pointwise.ts reads them, the residual
+// joining its store. Work splits by rows of each image, each thread working out the scale itself,
+// as the squeeze-excitation alone does.
+import { folded } from '../../fused/weights.js';
+import { packPointwise, packSqueezeExcite } from '../layouts.js';
+import { activationCode, byImageRows, product, type KernelsOf } from './kernel.js';
+
+/** Rows the kernel scales at a time (ROWS in assembly/excite-project.ts). */
+const ROWS = 64;
+const round4 = (n: number) => Math.ceil(n / 4) * 4;
+
+export const exciteProjectKernels: KernelsOf<'exciteProject'> = {
+  exciteProject: {
+    pack(op, w) {
+      const [se, project] = w.parts!;
+      const { c, cse } = op.squeezeExcite;
+      const a = packSqueezeExcite(se!.kernel!, se!.bias!, se!.expandKernel!, se!.expandBias!, c, cse);
+      const { kernel, bias } = folded(project!);
+      const b = packPointwise(kernel, bias, op.project.cin, op.project.cout);
+      const out = new Float32Array(a.length + b.length);
+      out.set(a);
+      out.set(b, a.length);
+      return out;
+    },
+    // the squeeze-excitation's (means, reduced, scale), then the scaled block and a vector past it
+    scratchFloats: (op) => 2 * round4(op.squeezeExcite.c) + round4(op.squeezeExcite.cse) + ROWS * op.squeezeExcite.c + 4,
+    work: (op, g) => g.batch * product(g.input) * op.project.cout,
+    units: (_op, g) => g.batch * g.input[0]!,
+    run(k, op, g, at, from, to) {
+      const { c, cse } = op.squeezeExcite;
+      const n = op.project.cout;
+      const [h, w] = g.input as [number, number, number];
+      const wProject = at.w + ((c + 1) * round4(cse) + (cse + 1) * round4(c)) * 4;
+      const act = activationCode(op.project.activation);
+      const actReduce = activationCode(op.squeezeExcite.actReduce), actExpand = activationCode(op.squeezeExcite.actExpand);
+      byImageRows(h, from, to, (b, r0, r1) => {
+        const x = at.x + b * h * w * c * 4, shift = b * h * w * n * 4;
+        k.exciteProject(x, h * w, c, at.w, cse, wProject, n, at.out + shift, act, at.y && at.y + shift, at.scratch, actReduce, actExpand, r0 * w, r1 * w);
+      });
+    },
+    // the squeeze-excitation's output, whole: its kernel over every image
+    inner: (op) => [{
+      name: op.squeezeExcite.name,
+      run(k, g, at, out) {
+        const { c, cse } = op.squeezeExcite;
+        const hw = product(g.input) / c;
+        for (let b = 0; b < g.batch; b++) {
+          k.squeezeExcite(at.x + b * hw * c * 4, hw, c, at.w, cse, out + b * hw * c * 4, at.scratch,
+            activationCode(op.squeezeExcite.actReduce), activationCode(op.squeezeExcite.actExpand), 0, hw);
+        }
+      },
+    }],
+  },
+};
