@@ -11,12 +11,17 @@ const roundUp = (n: number, m: number) => Math.ceil(n / m) * m;
  */
 export function packPointwise(kernel: Float32Array, bias: Float32Array | null, k: number, n: number): Float32Array {
   const panels = Math.ceil(n / 8);
-  const out = new Float32Array(panels * k * 8 + panels * 8);
+  const out = new Float32Array(pointwiseFloats(k, n));
   for (let p = 0; p < panels; p++)
     for (let i = 0; i < k; i++)
       for (let j = 0; j < 8 && p * 8 + j < n; j++) out[(p * k + i) * 8 + j] = kernel[i * n + p * 8 + j]!;
   if (bias) out.set(bias.subarray(0, n), panels * k * 8);
   return out;
+}
+
+/** Floats of packPointwise's layout for [k, n]: what a composite op's next part is packed after. */
+export function pointwiseFloats(k: number, n: number): number {
+  return roundUp(n, 8) * (k + 1);
 }
 
 /**
@@ -71,11 +76,22 @@ export function packDense(kernel: Float32Array, bias: Float32Array | null, k: nu
 export function packSqueezeExcite(
   wReduce: Float32Array, bReduce: Float32Array, wExpand: Float32Array, bExpand: Float32Array, c: number, cse: number,
 ): Float32Array {
-  const reduce = packDense(wReduce, bReduce, c, cse);
-  const expand = packDense(wExpand, bExpand, cse, c);
-  const out = new Float32Array(reduce.length + expand.length);
-  out.set(reduce);
-  out.set(expand, reduce.length);
+  return concatenate(packDense(wReduce, bReduce, c, cse), packDense(wExpand, bExpand, cse, c));
+}
+
+/** Floats of packSqueezeExcite's layout: what a composite op's next part is packed after. */
+export function squeezeExciteFloats(c: number, cse: number): number {
+  return (c + 1) * roundUp(cse, 4) + (cse + 1) * roundUp(c, 4);
+}
+
+/** Packed layouts back to back: a composite op's parts, each in its own layout. */
+export function concatenate(...parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
   return out;
 }
 

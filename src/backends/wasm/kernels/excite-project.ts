@@ -4,35 +4,30 @@
 // joining its store. Work splits by rows of each image, each thread working out the scale itself,
 // as the squeeze-excitation alone does.
 import { folded } from '../../fused/weights.js';
-import { packPointwise, packSqueezeExcite } from '../layouts.js';
+import { concatenate, packPointwise, packSqueezeExcite, squeezeExciteFloats } from '../layouts.js';
 import { activationCode, byImageRows, product, type KernelsOf } from './kernel.js';
+import { seScratchFloats } from './squeeze-excite.js';
 
 /** Rows the kernel scales at a time (ROWS in assembly/excite-project.ts). */
 const ROWS = 64;
-const round4 = (n: number) => Math.ceil(n / 4) * 4;
 
 export const exciteProjectKernels: KernelsOf<'exciteProject'> = {
   exciteProject: {
     pack(op, w) {
       const [se, project] = w.parts!;
       const { c, cse } = op.squeezeExcite;
-      const a = packSqueezeExcite(se!.kernel!, se!.bias!, se!.expandKernel!, se!.expandBias!, c, cse);
       const { kernel, bias } = folded(project!);
-      const b = packPointwise(kernel, bias, op.project.cin, op.project.cout);
-      const out = new Float32Array(a.length + b.length);
-      out.set(a);
-      out.set(b, a.length);
-      return out;
+      return concatenate(packSqueezeExcite(se!.kernel!, se!.bias!, se!.expandKernel!, se!.expandBias!, c, cse), packPointwise(kernel, bias, op.project.cin, op.project.cout));
     },
     // the squeeze-excitation's (means, reduced, scale), then the scaled block and a vector past it
-    scratchFloats: (op) => 2 * round4(op.squeezeExcite.c) + round4(op.squeezeExcite.cse) + ROWS * op.squeezeExcite.c + 4,
+    scratchFloats: (op) => seScratchFloats(op.squeezeExcite) + ROWS * op.squeezeExcite.c + 4,
     work: (op, g) => g.batch * product(g.input) * op.project.cout,
     units: (_op, g) => g.batch * g.input[0]!,
     run(k, op, g, at, from, to) {
       const { c, cse } = op.squeezeExcite;
       const n = op.project.cout;
       const [h, w] = g.input as [number, number, number];
-      const wProject = at.w + ((c + 1) * round4(cse) + (cse + 1) * round4(c)) * 4;
+      const wProject = at.w + squeezeExciteFloats(c, cse) * 4;
       const act = activationCode(op.project.activation);
       const actReduce = activationCode(op.squeezeExcite.actReduce), actExpand = activationCode(op.squeezeExcite.actExpand);
       byImageRows(h, from, to, (b, r0, r1) => {

@@ -5,7 +5,7 @@
 // expands the rows above its share again (a kernel's height at most), which is why only tall
 // images are fused (EXPAND_DEPTHWISE_MIN_ROWS in fused/ops.ts).
 import { folded } from '../../fused/weights.js';
-import { packDepthwise, packPointwise } from '../layouts.js';
+import { concatenate, packDepthwise, packPointwise, pointwiseFloats } from '../layouts.js';
 import { activationCode, outputRows, overOutputRows, product, type KernelsOf } from './kernel.js';
 
 /** The strip buffer's budget in floats (192 KiB): with the GEMM's input rows and both weights, well inside a core's L2. */
@@ -15,19 +15,11 @@ const STRIP_FLOATS = 48 * 1024;
 const stripRows = (op: { depthwise: { kernel: readonly [number, number]; c: number } }, width: number) =>
   Math.max(op.depthwise.kernel[0], Math.floor(STRIP_FLOATS / (width * op.depthwise.c)));
 
-/** Floats of packPointwise's layout for [k, n]: the expand's weights, before the depthwise's. */
-const pointwiseFloats = (k: number, n: number) => Math.ceil(n / 8) * 8 * (k + 1);
-
 export const expandDepthwiseKernels: KernelsOf<'expandDepthwise'> = {
   expandDepthwise: {
     pack(op, w) {
       const [expand, depthwise] = w.parts!.map(folded);
-      const a = packPointwise(expand!.kernel, expand!.bias, op.expand.cin, op.expand.cout);
-      const b = packDepthwise(depthwise!.kernel, depthwise!.bias, ...op.depthwise.kernel, op.depthwise.c);
-      const out = new Float32Array(a.length + b.length);
-      out.set(a);
-      out.set(b, a.length);
-      return out;
+      return concatenate(packPointwise(expand!.kernel, expand!.bias, op.expand.cin, op.expand.cout), packDepthwise(depthwise!.kernel, depthwise!.bias, ...op.depthwise.kernel, op.depthwise.c));
     },
     // the strip buffer, and a vector past its end that a last partial channel group may read
     scratchFloats: (op, g) => stripRows(op, g.input[1]!) * g.input[1]! * op.depthwise.c + 4,

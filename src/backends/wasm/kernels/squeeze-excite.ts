@@ -6,17 +6,18 @@
 import { packSqueezeExcite } from '../layouts.js';
 import { activationCode, byImageRows, product, type KernelsOf } from './kernel.js';
 
+/** Scratch of the scale (assembly/se.ts seScratchFloats): channel means, the reduced vector, the scale. */
+export function seScratchFloats(op: { c: number; cse: number }): number {
+  return 2 * Math.ceil(op.c / 4) * 4 + Math.ceil(op.cse / 4) * 4;
+}
+
 export const squeezeExciteKernels: KernelsOf<'squeezeExcite'> = {
   squeezeExcite: {
     // it reads each image whole (the channel means) before it writes the scaled channels: in place
     // on one thread, but not where another thread may still be reading the rows it scales
     inPlace: (threads) => threads === 1,
     pack: (op, w) => packSqueezeExcite(w.kernel!, w.bias!, w.expandKernel!, w.expandBias!, op.c, op.cse),
-    /** Channel means, the reduced vector, the scale. */
-    scratchFloats(op) {
-      const c4 = Math.ceil(op.c / 4) * 4, cse4 = Math.ceil(op.cse / 4) * 4;
-      return 2 * c4 + cse4;
-    },
+    scratchFloats: seScratchFloats,
     units: (_op, g) => g.batch * g.input[0]!,
     run(k, op, g, at, from, to) {
       const image = product(g.input) * 4;
