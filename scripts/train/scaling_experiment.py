@@ -40,13 +40,11 @@ import hashlib
 import json
 import math
 import os
-import platform
 import time
 
 import numpy as np
 import torch
 import torch.nn as nn
-import torchvision
 
 from fashion_data import find_dataset_dir, load_fashion
 from scaling_trainer import RULE, augment, build, resized, standard_hyper, to_input, torch_macs, train_one
@@ -55,6 +53,8 @@ from train_fashion import tune_malloc
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 FORMAT = 2
 GRID_SEEDS = [0, 1, 2]
+# What the epochs trained before runs recorded their device (all on this CPU, one thread, niced).
+LEGACY = {"device": "CPU (x86_64), 1 thread(s)", "framework": "torch 1.13.0a0, torchvision 0.14.1a0"}
 
 # The depth ablation: one change each against the standard recipe, on one configuration.
 ABLATIONS = {
@@ -77,13 +77,22 @@ def parse_args():
     ap.add_argument("--only", default="", help="comma-separated config names (default: all)")
     ap.add_argument("--ablation", action="store_true",
                     help=f"train the variants {', '.join(ABLATIONS)} of --ablation-config instead of the grid")
-    ap.add_argument("--ablation-config", default="depth-8x")
+    ap.add_argument("--ablation-config", default="depth-4x",
+                    help="the configuration the ablation varies (depth-4x: the first depth that fell below the "
+                         "baseline on every seed, at half depth-8x's cost)")
     ap.add_argument("--train-subset", type=int, default=60000,
                     help="first N shuffled training images (smaller only for smoke tests: it is part of the recipe)")
     ap.add_argument("--max-runs", type=int, default=0, help="stop after this many finished runs (0: no limit)")
     ap.add_argument("--time-steps", type=int, default=0,
                     help="only time N training steps of each config and print seconds per 60k-image epoch")
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--device", default="cpu", help="cpu or cuda (a lent GPU: fp32, TF32 off; see README.md)")
+    ap.add_argument("--data-dir", default=None, help="folder of the Fashion-MNIST idx .gz files "
+                    "(default: Debian's dataset-fashion-mnist)")
+    ap.add_argument("--merge", default="",
+                    help="only add the finished runs of this results JSON (another machine's) to --out, and exit")
+    ap.add_argument("--deadline", type=float, default=0,
+                    help="seconds from now: start no epoch that would end later (its checkpoint is kept; 0: none)")
     return ap.parse_args()
 
 
@@ -131,7 +140,7 @@ def release(cache, key):
 
 def grid_order(configs, seeds):
     """Cheapest complete comparisons first: (baseline + 2x) x seeds, then 4x x seeds, then 8x."""
-    budgets = sorted({c["budget"] for c in configs if c["family"] != "baseline"})
+    budgets = sorted({c["budget"] for c in configs if c["family"] != "baseline"}) or [None]
     out = []
     for i, b in enumerate(budgets):
         tier = [c for c in configs if c["budget"] == b or (i == 0 and c["family"] == "baseline")]
@@ -165,10 +174,24 @@ def merge_run(args, rec, grid_names, seeds, run, section):
             doc[section].append(run)
         have = {(r["name"], r["seed"]) for r in doc["runs"]}
         missing = [{"name": n, "seed": s} for s in seeds for n in grid_names if (n, s) not in have]
-        doc = dict(header(args, rec, grid_names, seeds), complete=not missing, missing=missing,
-                   runs=doc["runs"], ablations=doc["ablations"])
+        doc = dict(header(args, rec, grid_names, seeds, doc["runs"] + doc["ablations"]), complete=not missing,
+                   missing=missing, runs=doc["runs"], ablations=doc["ablations"])
         atomic_write_json(args.out, doc)
     return doc
+
+
+def merge_file(args, rec, grid_names):
+    """Adds another results JSON's finished runs (same recipe) to --out; runs already there stay."""
+    other = load_doc(args.merge, rec)
+    os.makedirs(args.cache, exist_ok=True)
+    added = 0
+    for section in ("runs", "ablations"):
+        for run in other[section]:
+            before = len(merge_run(args, rec, grid_names, GRID_SEEDS, None, section)[section])
+            added += len(merge_run(args, rec, grid_names, GRID_SEEDS, run, section)[section]) - before
+    doc = merge_run(args, rec, grid_names, GRID_SEEDS, None, "runs")
+    print(f"{args.merge}: {added} runs added; {args.out} has {len(doc['runs'])} grid runs, "
+          f"{len(doc['ablations'])} ablation runs, {len(doc['missing'])} missing")
 
 
 def same_run(a, b):
@@ -188,13 +211,28 @@ def load_doc(path, rec):
     return doc
 
 
-def header(args, rec, grid_names, seeds):
+def segments(curve, field):
+    """'A' when every epoch ran with A, else 'A (epochs 1-4), B (epochs 5-17)'."""
+    parts = []
+    for c in curve:
+        value = c.get(field, LEGACY[field])
+        if parts and parts[-1][0] == value:
+            parts[-1][2] = c["epoch"]
+        else:
+            parts.append([value, c["epoch"], c["epoch"]])
+    if len(parts) == 1:
+        return parts[0][0]
+    return ", ".join(f"{v} (epochs {a}-{b})" for v, a, b in parts)
+
+
+def header(args, rec, grid_names, seeds, runs):
+    devices = sorted({seg for r in runs for seg in [c.get("device", LEGACY["device"]) for c in r["curve"]]})
+    frameworks = sorted({seg for r in runs for seg in [c.get("framework", LEGACY["framework"]) for c in r["curve"]]})
     return {
         "format": FORMAT,
         "producer": "scripts/train/scaling_experiment.py",
-        "framework": "torch " + torch.__version__,
-        "torchvision": torchvision.__version__,
-        "device": f"CPU ({platform.machine()}), {args.threads} thread(s), niced, shared with other jobs",
+        "framework": " and ".join(frameworks or ["torch " + torch.__version__]) + " (each run's in runs[].framework)",
+        "device": "; ".join(devices or ["none yet"]) + " (each run's in runs[].device, each epoch's in its curve)",
         "dataset": "Fashion-MNIST (Debian dataset-fashion-mnist), evaluated on all 10,000 test images",
         "recipe": rec,
         "grid": {"configs": grid_names, "seeds": seeds},
@@ -227,6 +265,13 @@ def main():
     args = parse_args()
     tune_malloc()
     torch.set_num_threads(args.threads)
+    device = torch.device(args.device)
+    if device.type == "cuda":
+        # fp32 as on the CPU: no TF32 in convolutions or matrix products.
+        torch.backends.cudnn.allow_tf32 = False
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.benchmark = True
+    deadline = time.time() + args.deadline if args.deadline else None
     with open(args.configs) as f:
         configs = json.load(f)
     grid_names = [c["name"] for c in configs]
@@ -235,8 +280,10 @@ def main():
         configs = [c for c in configs if c["name"] in keep]
     seeds = [int(s) for s in args.seeds.split(",")]
     rec = recipe(args)
+    if args.merge:
+        return merge_file(args, rec, grid_names)
 
-    data_dir = find_dataset_dir(None)
+    data_dir = find_dataset_dir(args.data_dir)
     xtr28, ytr, xte28, yte = load_fashion(data_dir)
     order = np.random.RandomState(1234).permutation(len(xtr28))[:args.train_subset]
     xtr28, ytr = xtr28[order], torch.from_numpy(ytr[order])
@@ -270,7 +317,7 @@ def main():
         r = cfg["resolution"]
         if r not in cache:
             cache.clear()  # one resolution at a time keeps memory small
-            cache[r] = (resized(xtr28, r), resized(xte28, r))
+            cache[r] = (resized(xtr28, r).to(device), resized(xte28, r).to(device))
         xtr, xte = cache[r]
         model = build(cfg, hyper)
         params = sum(p.numel() for p in model.parameters())
@@ -280,12 +327,17 @@ def main():
                              f"the plan {cfg['params']} / {cfg['macs']}")
         print(f"{cfg['name']} seed {seed}{' ' + variant if variant else ''}: {key}", flush=True)
         ckpt = os.path.join(args.cache, key + ".pt")
-        curve, stopped_by, precise_bn = train_one(cfg, hyper, seed, xtr, ytr, xte, yte, ckpt)
+        done = train_one(cfg, hyper, seed, xtr, ytr.to(device), xte, yte.to(device), ckpt, deadline)
+        if done is None:
+            release(args.cache, key)
+            break
+        curve, stopped_by, precise_bn = done
         run = {k: cfg[k] for k in ("name", "family", "budget", "width", "depth", "resolution",
                                     "head", "blocks", "macs", "params")}
         if variant:
             run.update({"variant": variant, "changes": ABLATIONS[variant]})
         run.update({"torchParams": params, "torchMacs": macs, "seed": seed, "epochs": len(curve),
+                    "device": segments(curve, "device"), "framework": segments(curve, "framework"),
                     "stoppedBy": stopped_by,
                     "testAccuracy": curve[-1]["testAccuracy"], "preciseBnTestAccuracy": precise_bn,
                     "seconds": round(sum(c["seconds"] for c in curve), 1),
