@@ -102,6 +102,17 @@ describe('the scaling experiment (docs/scaling-experiment.json)', () => {
     }
   });
 
+  it('says where every epoch of a run that records devices ran, and the run and the header name those devices', () => {
+    for (const r of allRuns.filter((r) => r.device !== undefined)) {
+      const id = `${r.name} seed ${r.seed} ${r.variant ?? ''}`;
+      for (const c of r.curve) {
+        expect(c.device, id).toMatch(/^(CPU|GPU)/);
+        expect(r.device, id).toContain(c.device);
+        expect(doc.device, id).toContain(c.device);
+      }
+    }
+  });
+
   it('stopped every run by the rule: the replayed curve drops the learning rate where the run did and ends where it ended', () => {
     for (const r of allRuns) {
       const id = `${r.name} seed ${r.seed} ${r.variant ?? ''}`;

@@ -18,6 +18,8 @@ export interface CurvePoint {
   testAccuracy: number;
   seconds: number;
   cpuSeconds: number;
+  /** Where the epoch ran ("CPU (x86_64), 1 thread(s)", "GPU: NVIDIA H200 ..."); absent before runs recorded it (the CPU). */
+  device?: string;
 }
 
 export interface Run {
@@ -42,7 +44,15 @@ export interface Run {
   preciseBnTestAccuracy: number;
   seconds: number;
   cpuSeconds: number;
+  /** The device of each stretch of epochs (absent in runs from before it was recorded: the CPU). */
+  device?: string;
   curve: CurvePoint[];
+}
+
+/** Where a run trained: 'CPU', 'GPU', or 'GPU→CPU' (resumed on another device), from its epochs. */
+export function trainedOn(r: Run): string {
+  const kinds = r.curve.map((c) => (c.device?.startsWith('GPU') ? 'GPU' : 'CPU'));
+  return kinds.filter((k, i) => i === 0 || k !== kinds[i - 1]).join('→');
 }
 
 export interface StoppingRule {
@@ -209,18 +219,19 @@ export function markdownTable(doc: ExperimentDoc): string {
     const per = (g: (r: Run) => string) => rs.map((r) => (r ? g(r) : '—')).join(' / ');
     const mean = s ? s.mean.toFixed(2) : '—';
     const range = s && s.runs.length > 1 ? `${s.min.toFixed(2)}–${s.max.toFixed(2)}` : '—';
-    return `| ${c.name} | ${c.width} | ${c.depth} | ${c.resolution} | ${c.macs.toLocaleString('en-US')} | ${c.params.toLocaleString('en-US')} | ${per((r) => pct(r.testAccuracy))} | ${mean} | ${range} | ${per((r) => String(r.epochs))} | ${per((r) => (r.cpuSeconds / 60).toFixed(0))} |`;
+    return `| ${c.name} | ${c.width} | ${c.depth} | ${c.resolution} | ${c.macs.toLocaleString('en-US')} | ${c.params.toLocaleString('en-US')} | ${per((r) => pct(r.testAccuracy))} | ${mean} | ${range} | ${per((r) => String(r.epochs))} | ${per((r) => `${(r.cpuSeconds / 60).toFixed(0)}${trainedOn(r) === 'CPU' ? '' : ` (${trainedOn(r)})`}`)} |`;
   });
   const seeds = doc.grid.seeds.join(' / ');
-  return [`| run | width | depth | resolution | MACs | params | test accuracy % (seed ${seeds}) | mean | min–max | epochs | CPU minutes |`,
+  return [`| run | width | depth | resolution | MACs | params | test accuracy % (seed ${seeds}) | mean | min–max | epochs | CPU minutes (device, if not the CPU) |`,
     '|---|---|---|---|---|---|---|---|---|---|---|', ...rows].join('\n');
 }
 
 /** The depth ablation's table: each variant's accuracy beside the standard recipe's. */
 export function ablationTable(doc: ExperimentDoc): string {
-  const rows = doc.ablations.map((r) => `| ${r.name} | ${r.variant} | ${JSON.stringify(r.changes ?? {})} | ${r.seed} | ${pct(r.testAccuracy)} | ${pct(r.preciseBnTestAccuracy)} | ${r.epochs} (${r.stoppedBy}) |`);
-  const std = doc.runs.filter((r) => r.name === doc.ablation.config).map((r) => `| ${r.name} | standard recipe | {} | ${r.seed} | ${pct(r.testAccuracy)} | ${pct(r.preciseBnTestAccuracy)} | ${r.epochs} (${r.stoppedBy}) |`);
-  return ['| run | variant | change | seed | test accuracy % | with recomputed BN statistics % | epochs (stopped by) |', '|---|---|---|---|---|---|---|', ...std, ...rows].join('\n');
+  const row = (r: Run, variant: string) => `| ${r.name} | ${variant} | ${JSON.stringify(r.changes ?? {})} | ${r.seed} | ${pct(r.testAccuracy)} | ${pct(r.preciseBnTestAccuracy)} | ${r.epochs} (${r.stoppedBy}) | ${trainedOn(r)} |`;
+  const std = doc.runs.filter((r) => r.name === doc.ablation.config).map((r) => row(r, 'standard recipe'));
+  const rows = [...doc.ablations].sort((a, b) => a.seed - b.seed || a.variant!.localeCompare(b.variant!)).map((r) => row(r, r.variant!));
+  return ['| run | variant | change | seed | test accuracy % | with recomputed BN statistics % | epochs (stopped by) | device |', '|---|---|---|---|---|---|---|---|', ...std, ...rows].join('\n');
 }
 
 /** Which differences are larger than the spread: each scaled configuration against the baseline
@@ -248,7 +259,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const doc = JSON.parse(readFileSync(input, 'utf8')) as ExperimentDoc;
   writeFileSync(output, plot(doc));
   console.log(`wrote ${output}\n\n${markdownTable(doc)}\n\n${ablationTable(doc)}\n\n${comparisons(doc).join('\n')}`);
-  const cpu = [...doc.runs, ...doc.ablations].reduce((t, r) => t + r.cpuSeconds, 0);
-  const wall = [...doc.runs, ...doc.ablations].reduce((t, r) => t + r.seconds, 0);
-  console.log(`\n${doc.runs.length} grid runs + ${doc.ablations.length} ablation runs: ${(cpu / 3600).toFixed(2)} CPU hours, ${(wall / 3600).toFixed(2)} hours of wall time; missing ${doc.missing.length}`);
+  const epochs = [...doc.runs, ...doc.ablations].flatMap((r) => r.curve);
+  const hours = (onGpu: boolean, key: 'seconds' | 'cpuSeconds') =>
+    (epochs.filter((c) => !!c.device?.startsWith('GPU') === onGpu).reduce((t, c) => t + c[key], 0) / 3600).toFixed(2);
+  console.log(`\n${doc.runs.length} grid runs + ${doc.ablations.length} ablation runs, missing ${doc.missing.length}: ` +
+    `CPU epochs ${hours(false, 'cpuSeconds')} CPU hours (${hours(false, 'seconds')} h wall), GPU epochs ${hours(true, 'seconds')} h wall per run summed`);
 }
