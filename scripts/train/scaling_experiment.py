@@ -77,6 +77,7 @@ def parse_args():
     ap.add_argument("--only", default="", help="comma-separated config names (default: all)")
     ap.add_argument("--ablation", action="store_true",
                     help=f"train the variants {', '.join(ABLATIONS)} of --ablation-config instead of the grid")
+    ap.add_argument("--variants", default="", help="with --ablation: comma-separated variants (default: all)")
     ap.add_argument("--ablation-config", default="depth-4x",
                     help="the configuration the ablation varies (depth-4x: the first depth that fell below the "
                          "baseline on every seed, at half depth-8x's cost)")
@@ -293,7 +294,11 @@ def main():
 
     if args.ablation:
         base = next(c for c in configs if c["name"] == args.ablation_config)
-        todo = [(base, s, v) for s in seeds for v in ABLATIONS]
+        variants = args.variants.split(",") if args.variants else list(ABLATIONS)
+        unknown = [v for v in variants if v not in ABLATIONS]
+        if unknown:
+            raise SystemExit(f"unknown variant(s) {', '.join(unknown)}; the variants are {', '.join(ABLATIONS)}")
+        todo = [(base, s, v) for s in seeds for v in variants]
         section = "ablations"
     else:
         todo = [(c, s, None) for c, s in grid_order(configs, seeds)]
