@@ -227,8 +227,8 @@ def segments(curve, field):
 
 
 def header(args, rec, grid_names, seeds, runs):
-    devices = sorted({seg for r in runs for seg in [c.get("device", LEGACY["device"]) for c in r["curve"]]})
-    frameworks = sorted({seg for r in runs for seg in [c.get("framework", LEGACY["framework"]) for c in r["curve"]]})
+    devices = sorted({c.get("device", LEGACY["device"]) for r in runs for c in r["curve"]})
+    frameworks = sorted({c.get("framework", LEGACY["framework"]) for r in runs for c in r["curve"]})
     return {
         "format": FORMAT,
         "producer": "scripts/train/scaling_experiment.py",
