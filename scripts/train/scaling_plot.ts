@@ -119,7 +119,10 @@ export function plot(doc: ExperimentDoc): string {
   const base = points.find((p) => p.family === 'baseline');
   // The x axis spans the runs so far (the grid's 196k to 1.59M MACs once it is complete).
   const macs = runs.length ? runs.map((r) => r.macs) : [1.5e5, 2e6];
-  const accs = runs.map((r) => 100 * r.testAccuracy);
+  // Ablation variants trained with every seed: drawn hollow beside the configuration they vary.
+  const variants = summarise(doc.ablations.map((r) => ({ ...r, name: `${r.name}, ${r.variant}` })))
+    .filter((p) => p.runs.length >= doc.grid.seeds.length);
+  const accs = [...runs, ...variants.flatMap((p) => p.runs)].map((r) => 100 * r.testAccuracy);
   const x0 = Math.log10(Math.min(...macs) / 1.15), x1 = Math.log10(Math.max(...macs) * 1.15);
   const y0 = accs.length ? Math.floor(Math.min(...accs) - 0.5) : 80, y1 = accs.length ? Math.ceil(Math.max(...accs) + 0.5) : 95;
   const x = (m: number) => L + ((Math.log10(m) - x0) / (x1 - x0)) * (W - L - R);
@@ -147,9 +150,9 @@ export function plot(doc: ExperimentDoc): string {
   out.push(`<rect x="${L}" y="${T}" width="${W - L - R}" height="${H1 - T - B1}" fill="none" stroke="#888"/>`);
   out.push(`<text x="${(L + W - R) / 2}" y="${H1 - 14}" text-anchor="middle">multiply-adds per image (effnet's plan, log scale)</text>`);
   out.push(`<text transform="translate(16 ${(T + H1 - B1) / 2}) rotate(-90)" text-anchor="middle">test accuracy (10,000 images)</text>`);
-  const spread = (p: Summary, color: string) => {
+  const spread = (p: Summary, color: string, dx = 0) => {
     if (p.runs.length < 2) return;
-    const cx = x(p.macs);
+    const cx = x(p.macs) + dx;
     out.push(`<path d="M${f(cx)},${f(y(p.min))}V${f(y(p.max))}M${f(cx - 4)},${f(y(p.min))}h8M${f(cx - 4)},${f(y(p.max))}h8" stroke="${color}" stroke-width="1.5" fill="none"><title>${p.name}: mean ${p.mean.toFixed(2)}%, ${p.min.toFixed(2)}–${p.max.toFixed(2)}% over ${p.runs.length} seeds</title></path>`);
   };
   const dot = (r: Run, color: string, size: number) =>
@@ -161,6 +164,16 @@ export function plot(doc: ExperimentDoc): string {
     for (const r of runs.filter((r) => r.family === family)) out.push(dot(r, color, 2.5));
     const ly = T + 14 + i * 20;
     out.push(`<line x1="${W - R + 12}" x2="${W - R + 32}" y1="${ly - 4}" y2="${ly - 4}" stroke="${color}" stroke-width="2"/><text x="${W - R + 38}" y="${ly}">${label}</text>`);
+  });
+  variants.forEach((p, i) => {
+    const color = FAMILIES[p.family]?.color ?? BASE_COLOR;
+    spread(p, color, 10); // beside the grid's points at the same multiply-adds
+    const ring = (cx: number, cy: number) => `<circle cx="${f(cx)}" cy="${f(cy)}" r="4.5" fill="#fff" stroke="${color}" stroke-width="2"/>`;
+    out.push(ring(x(p.macs) + 10, y(p.mean)).replace('/>', `><title>${p.name} (ablation): mean ${p.mean.toFixed(2)}%, ${p.min.toFixed(2)}–${p.max.toFixed(2)}%</title></circle>`));
+    const ly = T + 14 + (11 + i * 3) * 20;
+    out.push(`${ring(W - R + 22, ly - 4)}<text x="${W - R + 38}" y="${ly}">${p.name.split(', ')[1]}</text>`);
+    out.push(`<text x="${W - R + 38}" y="${ly + 16}" fill="#5d6675">(ablation of ${p.name.split(', ')[0]},</text>`);
+    out.push(`<text x="${W - R + 38}" y="${ly + 32}" fill="#5d6675">${p.runs.length} seeds: mean and range)</text>`);
   });
   if (base) spread(base, BASE_COLOR);
   for (const r of runs.filter((r) => r.family === 'baseline')) out.push(dot(r, BASE_COLOR, 3));
