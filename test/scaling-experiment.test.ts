@@ -134,10 +134,13 @@ describe('the scaling experiment (docs/scaling-experiment.json)', () => {
     }
   });
 
-  it('docs/scaling-experiment.svg is drawn from this JSON: one dot per run, one learning curve per run', () => {
+  it('docs/scaling-experiment.svg is drawn from this JSON: one dot per run, one learning curve per run, a ring per fully seeded ablation variant', () => {
     const svg = readFileSync(`${root}docs/scaling-experiment.svg`, 'utf8');
     expect(svg).toBe(plot(doc));
-    expect(svg.match(/<circle cx/g)!.length).toBe(doc.runs.length + 1); // + the legend's baseline dot
+    expect(svg.match(/<circle cx[^>]*fill-opacity/g)!.length).toBe(doc.runs.length);
+    const seeded = Object.keys(doc.ablation.variants).filter((v) => doc.ablations.filter((r) => r.variant === v).length >= doc.grid.seeds.length);
+    for (const v of seeded) expect(svg, v).toContain(`${doc.ablation.config}, ${v} (ablation): mean`);
+    expect(svg.match(/<circle cx[^>]*fill="#fff"/g)?.length ?? 0).toBe(2 * seeded.length); // the point and its legend entry
     expect(svg.match(/<polyline[^>]*><title>/g)?.length ?? 0).toBe(doc.runs.filter((r) => r.family !== 'baseline').length + 3 * doc.runs.filter((r) => r.family === 'baseline').length);
   });
 });
