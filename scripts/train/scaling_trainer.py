@@ -92,11 +92,14 @@ def augment(xb, pad):
     return padded[torch.arange(b, device=xb.device)[:, None, None], 0, rows[:, :, None], cols[:, None, :]][:, None]
 
 
+def memory_format(device):
+    """channels_last is 3-4x faster on the CPU; on CUDA, torch's own depthwise kernels want NCHW."""
+    return torch.channels_last if device.type == "cpu" else torch.contiguous_format
+
+
 def to_input(xb_u8):
     x = (xb_u8.float().div_(255.0) - MEAN) / STD
-    # channels_last is 3-4x faster on the CPU; on CUDA, torch's own depthwise kernels want NCHW.
-    fmt = torch.channels_last if xb_u8.device.type == "cpu" else torch.contiguous_format
-    return x.expand(-1, 3, -1, -1).contiguous(memory_format=fmt)
+    return x.expand(-1, 3, -1, -1).contiguous(memory_format=memory_format(xb_u8.device))
 
 
 def device_label(device):
@@ -163,8 +166,7 @@ def train_one(cfg, hyper, seed, xtr, ytr, xte, yte, ckpt_path, deadline=None):
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
-    fmt = torch.channels_last if device.type == "cpu" else torch.contiguous_format
-    model = build(cfg, hyper).to(device=device, memory_format=fmt)
+    model = build(cfg, hyper).to(device=device, memory_format=memory_format(device))
     opt = torch.optim.AdamW(model.parameters(), lr=hyper["lr"], weight_decay=hyper["weightDecay"])
     crit = nn.CrossEntropyLoss(label_smoothing=0.1)
     pad = max(1, round(2 * cfg["resolution"] / 32))
