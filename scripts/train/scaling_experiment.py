@@ -187,10 +187,11 @@ def merge_file(args, rec, grid_names):
     os.makedirs(args.cache, exist_ok=True)
     added = 0
     for section in ("runs", "ablations"):
+        doc = merge_run(args, rec, grid_names, GRID_SEEDS, None, section)
+        before = len(doc[section])
         for run in other[section]:
-            before = len(merge_run(args, rec, grid_names, GRID_SEEDS, None, section)[section])
-            added += len(merge_run(args, rec, grid_names, GRID_SEEDS, run, section)[section]) - before
-    doc = merge_run(args, rec, grid_names, GRID_SEEDS, None, "runs")
+            doc = merge_run(args, rec, grid_names, GRID_SEEDS, run, section)
+        added += len(doc[section]) - before
     print(f"{args.merge}: {added} runs added; {args.out} has {len(doc['runs'])} grid runs, "
           f"{len(doc['ablations'])} ablation runs, {len(doc['missing'])} missing")
 

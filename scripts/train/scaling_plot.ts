@@ -168,11 +168,12 @@ export function plot(doc: ExperimentDoc): string {
   variants.forEach((p, i) => {
     const color = FAMILIES[p.family]?.color ?? BASE_COLOR;
     spread(p, color, 10); // beside the grid's points at the same multiply-adds
-    const ring = (cx: number, cy: number) => `<circle cx="${f(cx)}" cy="${f(cy)}" r="4.5" fill="#fff" stroke="${color}" stroke-width="2"/>`;
-    out.push(ring(x(p.macs) + 10, y(p.mean)).replace('/>', `><title>${p.name} (ablation): mean ${p.mean.toFixed(2)}%, ${p.min.toFixed(2)}–${p.max.toFixed(2)}%</title></circle>`));
+    const { variant } = p.runs[0]!;
+    const ring = (cx: number, cy: number, title = '') => `<circle cx="${f(cx)}" cy="${f(cy)}" r="4.5" fill="#fff" stroke="${color}" stroke-width="2">${title}</circle>`;
+    out.push(ring(x(p.macs) + 10, y(p.mean), `<title>${p.name} (ablation): mean ${p.mean.toFixed(2)}%, ${p.min.toFixed(2)}–${p.max.toFixed(2)}%</title>`));
     const ly = T + 14 + (11 + i * 3) * 20;
-    out.push(`${ring(W - R + 22, ly - 4)}<text x="${W - R + 38}" y="${ly}">${p.name.split(', ')[1]}</text>`);
-    out.push(`<text x="${W - R + 38}" y="${ly + 16}" fill="#5d6675">(ablation of ${p.name.split(', ')[0]},</text>`);
+    out.push(`${ring(W - R + 22, ly - 4)}<text x="${W - R + 38}" y="${ly}">${variant}</text>`);
+    out.push(`<text x="${W - R + 38}" y="${ly + 16}" fill="#5d6675">(ablation of ${doc.ablation.config},</text>`);
     out.push(`<text x="${W - R + 38}" y="${ly + 32}" fill="#5d6675">${p.runs.length} seeds: mean and range)</text>`);
   });
   if (base) spread(base, BASE_COLOR);
