@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { buildPlan } from '../src/model/plan.js';
 import { experimentConfigs } from '../scripts/train/scaling_configs.js';
-import { plot, type ExperimentDoc, type Run } from '../scripts/train/scaling_plot.js';
+import { ablationTable, plot, type ExperimentDoc, type Run } from '../scripts/train/scaling_plot.js';
 
 // docs/scaling-experiment.json, written by scripts/train/scaling_experiment.py (torch), which
 // trains the grid over several sittings: these tests check its shape, not its numbers. Every
@@ -72,8 +72,9 @@ describe('the scaling experiment (docs/scaling-experiment.json)', () => {
       const c = configs.find((c) => c.name === r.name)!;
       expect(r).toMatchObject({ family: c.family, budget: c.budget, width: c.width, depth: c.depth, resolution: c.resolution, head: c.head, macs: c.macs, params: c.params });
     }
-    const base = configs.find((c) => c.name === doc.ablation.config)!;
     for (const r of doc.ablations) {
+      expect(doc.ablation.configs, r.name).toContain(r.name);
+      const base = configs.find((c) => c.name === r.name)!;
       expect(r).toMatchObject({ name: base.name, width: base.width, depth: base.depth, resolution: base.resolution, macs: base.macs, params: base.params });
       expect(doc.ablation.variants[r.variant!], r.variant).toEqual(r.changes);
     }
@@ -138,9 +139,28 @@ describe('the scaling experiment (docs/scaling-experiment.json)', () => {
     const svg = readFileSync(`${root}docs/scaling-experiment.svg`, 'utf8');
     expect(svg).toBe(plot(doc));
     expect(svg.match(/<circle cx[^>]*fill-opacity/g)!.length).toBe(doc.runs.length);
-    const seeded = Object.keys(doc.ablation.variants).filter((v) => doc.ablations.filter((r) => r.variant === v).length >= doc.grid.seeds.length);
-    for (const v of seeded) expect(svg, v).toContain(`${doc.ablation.config}, ${v} (ablation): mean`);
+    const seeded = doc.ablation.configs.flatMap((name) => Object.keys(doc.ablation.variants).map((v) => `${name}, ${v}`))
+      .filter((nv) => doc.ablations.filter((r) => `${r.name}, ${r.variant}` === nv).length >= doc.grid.seeds.length);
+    for (const nv of seeded) expect(svg, nv).toContain(`${nv} (ablation): mean`);
     expect(svg.match(/<circle cx[^>]*fill="#fff"/g)?.length ?? 0).toBe(2 * seeded.length); // the point and its legend entry
     expect(svg.match(/<polyline[^>]*><title>/g)?.length ?? 0).toBe(doc.runs.filter((r) => r.family !== 'baseline').length + 3 * doc.runs.filter((r) => r.family === 'baseline').length);
+  });
+
+  it('keeps the ablations of two configurations apart, in the figure and in the table', () => {
+    // depth-4x's zero-init runs, restated as if they were depth-8x's: two varied configurations.
+    const four = doc.ablations.filter((r) => r.name === 'depth-4x');
+    const d8 = configs.find((c) => c.name === 'depth-8x')!;
+    const eight = four.filter((r) => r.variant === 'zero-init-residual').map((r) => ({ ...r, name: d8.name, macs: d8.macs }));
+    const two: ExperimentDoc = { ...doc, ablation: { ...doc.ablation, configs: ['depth-4x', 'depth-8x'] }, ablations: [...four, ...eight] };
+    const svg = plot(two);
+    expect(svg).toContain('(ablation of depth-4x,');
+    expect(svg).toContain('(ablation of depth-8x,');
+    expect(svg).toContain('depth-8x, zero-init-residual (ablation): mean');
+    const names = ablationTable(two).split('\n').slice(2).map((row) => row.split(' | ')[0]!.slice(2) + ' ' + row.split(' | ')[1]);
+    const first8 = names.findIndex((n) => n.startsWith('depth-8x'));
+    expect(names.slice(0, first8).every((n) => n.startsWith('depth-4x'))).toBe(true);
+    expect(names.slice(first8).every((n) => n.startsWith('depth-8x'))).toBe(true);
+    expect(names.slice(first8, first8 + 3)).toEqual(Array(3).fill('depth-8x standard recipe'));
+    expect(names.slice(first8 + 3)).toEqual(Array(eight.length).fill('depth-8x zero-init-residual'));
   });
 });

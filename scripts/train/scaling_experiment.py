@@ -175,7 +175,7 @@ def merge_run(args, rec, grid_names, seeds, run, section):
             doc[section].append(run)
         have = {(r["name"], r["seed"]) for r in doc["runs"]}
         missing = [{"name": n, "seed": s} for s in seeds for n in grid_names if (n, s) not in have]
-        doc = dict(header(args, rec, grid_names, seeds, doc["runs"] + doc["ablations"]), complete=not missing,
+        doc = dict(header(args, rec, grid_names, seeds, doc["runs"], doc["ablations"]), complete=not missing,
                    missing=missing, runs=doc["runs"], ablations=doc["ablations"])
         atomic_write_json(args.out, doc)
     return doc
@@ -227,7 +227,11 @@ def segments(curve, field):
     return ", ".join(f"{v} (epochs {a}-{b})" for v, a, b in parts)
 
 
-def header(args, rec, grid_names, seeds, runs):
+def header(args, rec, grid_names, seeds, grid_runs, ablations):
+    runs = grid_runs + ablations
+    # The configurations the ablation has varied so far, in grid order (a worker's own
+    # --ablation-config when none has finished), so no worker's flag overwrites another's.
+    varied = [n for n in grid_names if any(r["name"] == n for r in ablations)] or [args.ablation_config]
     devices = sorted({c.get("device", LEGACY["device"]) for r in runs for c in r["curve"]})
     frameworks = sorted({c.get("framework", LEGACY["framework"]) for r in runs for c in r["curve"]})
     return {
@@ -238,7 +242,7 @@ def header(args, rec, grid_names, seeds, runs):
         "dataset": "Fashion-MNIST (Debian dataset-fashion-mnist), evaluated on all 10,000 test images",
         "recipe": rec,
         "grid": {"configs": grid_names, "seeds": seeds},
-        "ablation": {"config": args.ablation_config, "variants": ABLATIONS},
+        "ablation": {"configs": varied, "variants": ABLATIONS},
     }
 
 
@@ -294,7 +298,10 @@ def main():
         return time_steps(args, configs, xtr28, ytr)
 
     if args.ablation:
-        base = next(c for c in configs if c["name"] == args.ablation_config)
+        base = next((c for c in configs if c["name"] == args.ablation_config), None)
+        if base is None:
+            raise SystemExit(f"--ablation-config {args.ablation_config}: not a configuration of --configs "
+                             f"({', '.join(c['name'] for c in configs)})")
         variants = args.variants.split(",") if args.variants else list(ABLATIONS)
         unknown = [v for v in variants if v not in ABLATIONS]
         if unknown:

@@ -74,7 +74,7 @@ export interface ExperimentDoc {
   missing: { name: string; seed: number }[];
   runs: Run[];
   ablations: Run[];
-  ablation: { config: string; variants: Record<string, Record<string, number | boolean>> };
+  ablation: { configs: string[]; variants: Record<string, Record<string, number | boolean>> };
 }
 
 /** One configuration over its seeds (accuracies in points, seed order). */
@@ -120,7 +120,9 @@ export function plot(doc: ExperimentDoc): string {
   // The x axis spans the runs so far (the grid's 196k to 1.59M MACs once it is complete).
   const macs = runs.length ? runs.map((r) => r.macs) : [1.5e5, 2e6];
   // Ablation variants trained with every seed: drawn hollow beside the configuration they vary.
-  const variants = summarise(doc.ablations.map((r) => ({ ...r, name: `${r.name}, ${r.variant}` })))
+  const variants = doc.ablation.configs
+    .flatMap((config) => summarise(doc.ablations.filter((r) => r.name === config).map((r) => ({ ...r, name: `${config}, ${r.variant}` })))
+      .map((p) => ({ ...p, config })))
     .filter((p) => p.runs.length >= doc.grid.seeds.length);
   const accs = [...runs, ...variants.flatMap((p) => p.runs)].map((r) => 100 * r.testAccuracy);
   const x0 = Math.log10(Math.min(...macs) / 1.15), x1 = Math.log10(Math.max(...macs) * 1.15);
@@ -173,7 +175,7 @@ export function plot(doc: ExperimentDoc): string {
     out.push(ring(x(p.macs) + 10, y(p.mean), `<title>${p.name} (ablation): mean ${p.mean.toFixed(2)}%, ${p.min.toFixed(2)}–${p.max.toFixed(2)}%</title>`));
     const ly = T + 14 + (11 + i * 3) * 20;
     out.push(`${ring(W - R + 22, ly - 4)}<text x="${W - R + 38}" y="${ly}">${variant}</text>`);
-    out.push(`<text x="${W - R + 38}" y="${ly + 16}" fill="#5d6675">(ablation of ${doc.ablation.config},</text>`);
+    out.push(`<text x="${W - R + 38}" y="${ly + 16}" fill="#5d6675">(ablation of ${p.config},</text>`);
     out.push(`<text x="${W - R + 38}" y="${ly + 32}" fill="#5d6675">${p.runs.length} seeds: mean and range)</text>`);
   });
   if (base) spread(base, BASE_COLOR);
@@ -240,12 +242,14 @@ export function markdownTable(doc: ExperimentDoc): string {
     '|---|---|---|---|---|---|---|---|---|---|---|', ...rows].join('\n');
 }
 
-/** The depth ablation's table: each variant's accuracy beside the standard recipe's. */
+/** The depth ablation's table: each varied configuration's standard runs, then its variants. */
 export function ablationTable(doc: ExperimentDoc): string {
   const row = (r: Run, variant: string) => `| ${r.name} | ${variant} | ${JSON.stringify(r.changes ?? {})} | ${r.seed} | ${pct(r.testAccuracy)} | ${pct(r.preciseBnTestAccuracy)} | ${r.epochs} (${r.stoppedBy}) | ${trainedOn(r)} |`;
-  const std = doc.runs.filter((r) => r.name === doc.ablation.config).map((r) => row(r, 'standard recipe'));
-  const rows = [...doc.ablations].sort((a, b) => a.seed - b.seed || a.variant!.localeCompare(b.variant!)).map((r) => row(r, r.variant!));
-  return ['| run | variant | change | seed | test accuracy % | with recomputed BN statistics % | epochs (stopped by) | device |', '|---|---|---|---|---|---|---|---|', ...std, ...rows].join('\n');
+  const rows = doc.ablation.configs.flatMap((name) => [
+    ...doc.runs.filter((r) => r.name === name).map((r) => row(r, 'standard recipe')),
+    ...doc.ablations.filter((r) => r.name === name).sort((a, b) => a.seed - b.seed || a.variant!.localeCompare(b.variant!)).map((r) => row(r, r.variant!)),
+  ]);
+  return ['| run | variant | change | seed | test accuracy % | with recomputed BN statistics % | epochs (stopped by) | device |', '|---|---|---|---|---|---|---|---|', ...rows].join('\n');
 }
 
 /** Which differences are larger than the spread: each scaled configuration against the baseline
