@@ -142,7 +142,8 @@ describe('the scaling experiment (docs/scaling-experiment.json)', () => {
     const seeded = doc.ablation.configs.flatMap((name) => Object.keys(doc.ablation.variants).map((v) => `${name}, ${v}`))
       .filter((nv) => doc.ablations.filter((r) => `${r.name}, ${r.variant}` === nv).length >= doc.grid.seeds.length);
     for (const nv of seeded) expect(svg, nv).toContain(`${nv} (ablation): mean`);
-    expect(svg.match(/<circle cx[^>]*fill="#fff"/g)?.length ?? 0).toBe(2 * seeded.length); // the point and its legend entry
+    const legend = new Set(seeded.map((nv) => nv.split(', ')[1])).size;
+    expect(svg.match(/<circle cx[^>]*fill="#fff"/g)?.length ?? 0).toBe(seeded.length + legend); // a ring per point, one legend entry per variant
     expect(svg.match(/<polyline[^>]*><title>/g)?.length ?? 0).toBe(doc.runs.filter((r) => r.family !== 'baseline').length + 3 * doc.runs.filter((r) => r.family === 'baseline').length);
   });
 
@@ -153,9 +154,11 @@ describe('the scaling experiment (docs/scaling-experiment.json)', () => {
     const eight = four.filter((r) => r.variant === 'zero-init-residual').map((r) => ({ ...r, name: d8.name, macs: d8.macs }));
     const two: ExperimentDoc = { ...doc, ablation: { ...doc.ablation, configs: ['depth-4x', 'depth-8x'] }, ablations: [...four, ...eight] };
     const svg = plot(two);
-    expect(svg).toContain('(ablation of depth-4x,');
-    expect(svg).toContain('(ablation of depth-8x,');
+    expect(svg).toContain('depth-4x, zero-init-residual (ablation): mean');
     expect(svg).toContain('depth-8x, zero-init-residual (ablation): mean');
+    expect(svg.match(/<circle cx[^>]*fill="#fff"/g)?.length).toBe(3); // two points, one legend entry for the variant
+    const grey = [...svg.matchAll(/<text [^>]*fill="#5d6675">([^<]*)<\/text>/g)].map((m) => m[1]).join(' ');
+    expect(grey).toContain('(ablation of depth-4x, depth-8x; 3\u00a0seeds each: mean and range)');
     const names = ablationTable(two).split('\n').slice(2).map((row) => row.split(' | ')[0]!.slice(2) + ' ' + row.split(' | ')[1]);
     const first8 = names.findIndex((n) => n.startsWith('depth-8x'));
     expect(names.slice(0, first8).every((n) => n.startsWith('depth-4x'))).toBe(true);

@@ -167,17 +167,25 @@ export function plot(doc: ExperimentDoc): string {
     const ly = T + 14 + i * 20;
     out.push(`<line x1="${W - R + 12}" x2="${W - R + 32}" y1="${ly - 4}" y2="${ly - 4}" stroke="${color}" stroke-width="2"/><text x="${W - R + 38}" y="${ly}">${label}</text>`);
   });
-  variants.forEach((p, i) => {
+  const ring = (cx: number, cy: number, color: string, title = '') => `<circle cx="${f(cx)}" cy="${f(cy)}" r="4.5" fill="#fff" stroke="${color}" stroke-width="2">${title}</circle>`;
+  for (const p of variants) {
     const color = FAMILIES[p.family]?.color ?? BASE_COLOR;
     spread(p, color, 10); // beside the grid's points at the same multiply-adds
-    const { variant } = p.runs[0]!;
-    const ring = (cx: number, cy: number, title = '') => `<circle cx="${f(cx)}" cy="${f(cy)}" r="4.5" fill="#fff" stroke="${color}" stroke-width="2">${title}</circle>`;
-    out.push(ring(x(p.macs) + 10, y(p.mean), `<title>${p.name} (ablation): mean ${p.mean.toFixed(2)}%, ${p.min.toFixed(2)}–${p.max.toFixed(2)}%</title>`));
-    const ly = T + 14 + (11 + i * 3) * 20;
-    out.push(`${ring(W - R + 22, ly - 4)}<text x="${W - R + 38}" y="${ly}">${variant}</text>`);
-    out.push(`<text x="${W - R + 38}" y="${ly + 16}" fill="#5d6675">(ablation of ${p.config},</text>`);
-    out.push(`<text x="${W - R + 38}" y="${ly + 32}" fill="#5d6675">${p.runs.length} seeds: mean and range)</text>`);
-  });
+    out.push(ring(x(p.macs) + 10, y(p.mean), color, `<title>${p.name} (ablation): mean ${p.mean.toFixed(2)}%, ${p.min.toFixed(2)}–${p.max.toFixed(2)}%</title>`));
+  }
+  // One legend entry per variant, naming every configuration it was drawn for.
+  let row = 11;
+  for (const variant of new Set(variants.map((p) => p.runs[0]!.variant!))) {
+    const of = variants.filter((p) => p.runs[0]!.variant === variant);
+    const families = new Set(of.map((p) => p.family));
+    const color = families.size === 1 ? FAMILIES[of[0]!.family]?.color ?? BASE_COLOR : '#5d6675';
+    const seeds = Math.min(...of.map((p) => p.runs.length));
+    const ly = T + 14 + row * 20;
+    out.push(`${ring(W - R + 22, ly - 4, color)}<text x="${W - R + 38}" y="${ly}">${variant}</text>`);
+    const lines = wrap(`(ablation of ${of.map((p) => p.config).join(', ')}; ${seeds}\u00a0seeds${of.length > 1 ? ' each' : ''}: mean and range)`, 27); // \u00a0: '3 seeds' stays on one line
+    lines.forEach((line, k) => out.push(`<text x="${W - R + 38}" y="${ly + 16 * (k + 1)}" fill="#5d6675">${line}</text>`));
+    row += 1 + Math.ceil((16 * lines.length) / 20);
+  }
   if (base) spread(base, BASE_COLOR);
   for (const r of runs.filter((r) => r.family === 'baseline')) out.push(dot(r, BASE_COLOR, 3));
   const ly = T + 14 + 4 * 20;
@@ -187,6 +195,17 @@ export function plot(doc: ExperimentDoc): string {
   out.push(...curvePanels(doc, L, P, W - 20, PH));
   out.push('</svg>');
   return out.join('\n') + '\n';
+}
+
+/** Greedy word wrap into lines of at most `width` characters (a word longer than that keeps its own line). */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  for (const word of text.split(' ')) {
+    const last = lines.length - 1;
+    if (last >= 0 && lines[last]!.length + 1 + word.length <= width) lines[last] += ` ${word}`;
+    else lines.push(word);
+  }
+  return lines;
 }
 
 /** Learning curves, one panel per budget: the baseline's and each scaled network's runs. */
