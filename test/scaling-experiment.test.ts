@@ -164,6 +164,8 @@ describe('the scaling experiment (docs/scaling-experiment.json)', () => {
     expect(names.slice(0, first8).every((n) => n.startsWith('depth-4x'))).toBe(true);
     expect(names.slice(first8).every((n) => n.startsWith('depth-8x'))).toBe(true);
     expect(names.slice(first8, first8 + 3)).toEqual(Array(3).fill('depth-8x standard recipe'));
+    const seeds = ablationTable(two).split('\n').slice(2 + first8, 2 + first8 + 3).map((row) => Number(row.split(' | ')[3]));
+    expect(seeds).toEqual([...seeds].sort((a, b) => a - b)); // each configuration's runs by seed
     expect(names.slice(first8 + 3)).toEqual(Array(eight.length).fill('depth-8x zero-init-residual'));
   });
 });

@@ -265,7 +265,7 @@ export function markdownTable(doc: ExperimentDoc): string {
 export function ablationTable(doc: ExperimentDoc): string {
   const row = (r: Run, variant: string) => `| ${r.name} | ${variant} | ${JSON.stringify(r.changes ?? {})} | ${r.seed} | ${pct(r.testAccuracy)} | ${pct(r.preciseBnTestAccuracy)} | ${r.epochs} (${r.stoppedBy}) | ${trainedOn(r)} |`;
   const rows = doc.ablation.configs.flatMap((name) => [
-    ...doc.runs.filter((r) => r.name === name).map((r) => row(r, 'standard recipe')),
+    ...doc.runs.filter((r) => r.name === name).sort((a, b) => a.seed - b.seed).map((r) => row(r, 'standard recipe')),
     ...doc.ablations.filter((r) => r.name === name).sort((a, b) => a.seed - b.seed || a.variant!.localeCompare(b.variant!)).map((r) => row(r, r.variant!)),
   ]);
   return ['| run | variant | change | seed | test accuracy % | with recomputed BN statistics % | epochs (stopped by) | device |', '|---|---|---|---|---|---|---|---|', ...rows].join('\n');
