@@ -98,6 +98,7 @@ const FAMILIES: Record<string, { label: string; color: string }> = {
   compound: { label: "compound (paper's α, β, γ)", color: '#c23b4a' },
 };
 const BASE_COLOR = '#1d2330';
+const NOTE_COLOR = '#5d6675'; // notes in the legend, and the ring of a variant drawn for several families
 
 export function summarise(runs: readonly Run[]): Summary[] {
   const names = [...new Set(runs.map((r) => r.name))];
@@ -134,7 +135,7 @@ export function plot(doc: ExperimentDoc): string {
   out.push(`<rect width="${W}" height="${H}" fill="#fff"/>`);
   const total = doc.grid.configs.length * doc.grid.seeds.length;
   out.push(`<text x="${L}" y="20" font-size="14" font-weight="bold">Scaling a small EfficientNet on Fashion-MNIST, each run trained until it stops improving</text>`);
-  out.push(`<text x="${W - R + 12}" y="${T + 14 + 9 * 20}" fill="#5d6675">${runs.length} of ${total} runs (${doc.grid.seeds.length} seeds)${doc.complete ? '' : ': incomplete'}</text>`);
+  out.push(`<text x="${W - R + 12}" y="${T + 14 + 9 * 20}" fill="${NOTE_COLOR}">${runs.length} of ${total} runs (${doc.grid.seeds.length} seeds)${doc.complete ? '' : ': incomplete'}</text>`);
   // Axes: MACs ticks at 1-2-3-5 steps, accuracy every 1, 2 or 5 points.
   for (let e = Math.floor(x0); e <= Math.ceil(x1); e++) {
     for (const m of [1, 2, 3, 5]) {
@@ -178,20 +179,20 @@ export function plot(doc: ExperimentDoc): string {
   for (const variant of new Set(variants.map((p) => p.runs[0]!.variant!))) {
     const of = variants.filter((p) => p.runs[0]!.variant === variant);
     const families = new Set(of.map((p) => p.family));
-    const color = families.size === 1 ? FAMILIES[of[0]!.family]?.color ?? BASE_COLOR : '#5d6675';
+    const color = families.size === 1 ? FAMILIES[of[0]!.family]?.color ?? BASE_COLOR : NOTE_COLOR;
     const seeds = Math.min(...of.map((p) => p.runs.length));
     const ly = T + 14 + row * 20;
     out.push(`${ring(W - R + 22, ly - 4, color)}<text x="${W - R + 38}" y="${ly}">${variant}</text>`);
     const lines = wrap(`(ablation of ${of.map((p) => p.config).join(', ')}; ${seeds}\u00a0seeds${of.length > 1 ? ' each' : ''}: mean and range)`, 27); // \u00a0: '3 seeds' stays on one line
-    lines.forEach((line, k) => out.push(`<text x="${W - R + 38}" y="${ly + 16 * (k + 1)}" fill="#5d6675">${line}</text>`));
+    lines.forEach((line, k) => out.push(`<text x="${W - R + 38}" y="${ly + 16 * (k + 1)}" fill="${NOTE_COLOR}">${line}</text>`));
     row += 1 + Math.ceil((16 * lines.length) / 20);
   }
   if (base) spread(base, BASE_COLOR);
   for (const r of runs.filter((r) => r.family === 'baseline')) out.push(dot(r, BASE_COLOR, 3));
   const ly = T + 14 + 4 * 20;
   out.push(`<circle cx="${W - R + 22}" cy="${ly - 4}" r="3" fill="${BASE_COLOR}"/><text x="${W - R + 38}" y="${ly}">baseline (w, d 0.25; 16 px)</text>`);
-  out.push(`<text x="${W - R + 12}" y="${T + 14 + 6 * 20}" fill="#5d6675">dots: single runs; bars: lowest</text>`);
-  out.push(`<text x="${W - R + 12}" y="${T + 14 + 7 * 20}" fill="#5d6675">to highest seed; lines: mean</text>`);
+  out.push(`<text x="${W - R + 12}" y="${T + 14 + 6 * 20}" fill="${NOTE_COLOR}">dots: single runs; bars: lowest</text>`);
+  out.push(`<text x="${W - R + 12}" y="${T + 14 + 7 * 20}" fill="${NOTE_COLOR}">to highest seed; lines: mean</text>`);
   out.push(...curvePanels(doc, L, P, W - 20, PH));
   out.push('</svg>');
   return out.join('\n') + '\n';
