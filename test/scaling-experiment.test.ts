@@ -159,12 +159,13 @@ describe('the scaling experiment (docs/scaling-experiment.json)', () => {
     expect(svg.match(/<circle cx[^>]*fill="#fff"/g)?.length).toBe(3); // two points, one legend entry for the variant
     const grey = [...svg.matchAll(/<text [^>]*fill="#5d6675">([^<]*)<\/text>/g)].map((m) => m[1]).join(' ');
     expect(grey).toContain('(ablation of depth-4x, depth-8x; 3\u00a0seeds each: mean and range)');
-    const names = ablationTable(two).split('\n').slice(2).map((row) => row.split(' | ')[0]!.slice(2) + ' ' + row.split(' | ')[1]);
+    const cells = ablationTable(two).split('\n').slice(2).map((row) => row.split(' | '));
+    const names = cells.map((c) => `${c[0]!.slice(2)} ${c[1]}`);
     const first8 = names.findIndex((n) => n.startsWith('depth-8x'));
     expect(names.slice(0, first8).every((n) => n.startsWith('depth-4x'))).toBe(true);
     expect(names.slice(first8).every((n) => n.startsWith('depth-8x'))).toBe(true);
     expect(names.slice(first8, first8 + 3)).toEqual(Array(3).fill('depth-8x standard recipe'));
-    const seeds = ablationTable(two).split('\n').slice(2 + first8, 2 + first8 + 3).map((row) => Number(row.split(' | ')[3]));
+    const seeds = cells.slice(first8, first8 + 3).map((c) => Number(c[3]));
     expect(seeds).toEqual([...seeds].sort((a, b) => a - b)); // each configuration's runs by seed
     expect(names.slice(first8 + 3)).toEqual(Array(eight.length).fill('depth-8x zero-init-residual'));
   });

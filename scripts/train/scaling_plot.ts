@@ -123,7 +123,7 @@ export function plot(doc: ExperimentDoc): string {
   // Ablation variants trained with every seed: drawn hollow beside the configuration they vary.
   const variants = doc.ablation.configs
     .flatMap((config) => summarise(doc.ablations.filter((r) => r.name === config).map((r) => ({ ...r, name: `${config}, ${r.variant}` })))
-      .map((p) => ({ ...p, config })))
+      .map((p) => ({ ...p, config, variant: p.runs[0]!.variant! })))
     .filter((p) => p.runs.length >= doc.grid.seeds.length);
   const accs = [...runs, ...variants.flatMap((p) => p.runs)].map((r) => 100 * r.testAccuracy);
   const x0 = Math.log10(Math.min(...macs) / 1.15), x1 = Math.log10(Math.max(...macs) * 1.15);
@@ -176,8 +176,8 @@ export function plot(doc: ExperimentDoc): string {
   }
   // One legend entry per variant, naming every configuration it was drawn for.
   let row = 11;
-  for (const variant of new Set(variants.map((p) => p.runs[0]!.variant!))) {
-    const of = variants.filter((p) => p.runs[0]!.variant === variant);
+  for (const variant of new Set(variants.map((p) => p.variant))) {
+    const of = variants.filter((p) => p.variant === variant);
     const families = new Set(of.map((p) => p.family));
     const color = families.size === 1 ? FAMILIES[of[0]!.family]?.color ?? BASE_COLOR : NOTE_COLOR;
     const seeds = Math.min(...of.map((p) => p.runs.length));
